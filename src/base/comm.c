@@ -26,9 +26,28 @@ static int serial_allreduce_max(cs_comm *c, int *v, cs_error *err)
     return CS_OK;
 }
 
+static int serial_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err)
+{
+    (void)c, (void)v, (void)n, (void)err;
+    return CS_OK;
+}
+
+static int serial_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err)
+{
+    (void)c, (void)v, (void)n, (void)err;
+    return CS_OK;
+}
+
 cs_comm comm_serial(void)
 {
-    cs_comm c = {0, 1, NULL, serial_allgatherv, serial_bcast, serial_allreduce_max};
+    cs_comm c = {0,
+                 1,
+                 NULL,
+                 serial_allgatherv,
+                 serial_bcast,
+                 serial_allreduce_max,
+                 serial_allreduce_sum,
+                 serial_allreduce_sum_f};
     return c;
 }
 

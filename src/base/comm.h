@@ -24,6 +24,11 @@ struct cs_comm {
     int (*bcast)(cs_comm *c, void *buf, size_t n, int root, cs_error *err);
     /* Max of an int over ranks (status agreement). */
     int (*allreduce_max)(cs_comm *c, int *v, cs_error *err);
+    /* Element-wise sum of n doubles over ranks, in place. Used for counts and for training,
+     * never for results that must not depend on the rank count. */
+    int (*allreduce_sum)(cs_comm *c, double *v, long n, cs_error *err);
+    /* The same for floats (gradients of data-parallel training). */
+    int (*allreduce_sum_f)(cs_comm *c, float *v, long n, cs_error *err);
 };
 
 /* A communicator of one process. */

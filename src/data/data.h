@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "nn/nn.h"
 
 enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_CIFAR10, DATA_SYNTHETIC };
 extern const char *const DATA_KIND_NAMES[]; /* "fashion-mnist", "mnist", "cifar10", "synthetic" */
@@ -56,6 +57,19 @@ void data_batch(const data_set *d, const long *idx, int n, float *out, int augme
 
 /* Labels of idx[0..n) into out. */
 void data_labels(const data_set *d, const long *idx, int n, uint8_t *out);
+
+/* A data set (or a subset of it, in a given order) as a batch source for nn/. */
+typedef struct data_feed {
+    const data_set *d;
+    const long *idx; /* images in order; NULL = 0..n-1 */
+    long n;
+    int augment;
+    uint64_t seed;
+    long epoch;
+} data_feed;
+
+/* The feed as an nn_source (the feed must outlive the source). */
+nn_source data_source(data_feed *f);
 
 /* A data set as the description printed by `info` ("fashion-mnist test, 10000 images ..."). */
 void data_describe(const data_set *d, char *buf, int n);

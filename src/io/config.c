@@ -70,12 +70,17 @@ static const char *last_component(const char *path)
     return dot ? dot + 1 : path;
 }
 
-/* "did you mean" for an unknown path: the closest sibling key or group, else a key with
- * the same last component elsewhere. */
+/* "did you mean" for an unknown path: a key with the same last component elsewhere (the
+ * key is right, the section wrong), else the closest sibling key or group. */
 static void suggest(const char *path, char *out, size_t n)
 {
     out[0] = '\0';
     const char *leaf = last_component(path);
+    for (int i = 0; i < CFG_N_KEYS; i++)
+        if (strcmp(last_component(CFG_KEYS[i].path), leaf) == 0) {
+            snprintf(out, n, "%s", CFG_KEYS[i].path);
+            return;
+        }
     size_t parent_len = (size_t)(leaf - path);
     int best = 99;
     char cand[CS_NAME_MAX];
@@ -97,13 +102,7 @@ static void suggest(const char *path, char *out, size_t n)
     }
     int limit = (int)strlen(leaf) / 3;
     if (limit < 2) limit = 2;
-    if (best <= limit) return;
-    out[0] = '\0';
-    for (int i = 0; i < CFG_N_KEYS; i++)
-        if (strcmp(last_component(CFG_KEYS[i].path), leaf) == 0) {
-            snprintf(out, n, "%s", CFG_KEYS[i].path);
-            return;
-        }
+    if (best > limit) out[0] = '\0';
 }
 
 static void where_of(const cfg_source *src, const config_setting_t *s, char *buf, size_t n)

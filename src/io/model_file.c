@@ -27,7 +27,8 @@ static int write_attrs(hid_t f, const nn_net *net, const model_meta *m)
     return rc;
 }
 
-int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_error *err)
+static int write_model(const char *path, const nn_net *net, const model_meta *meta,
+                       const train_state *st, cs_error *err)
 {
     char tmp[CS_PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -35,6 +36,13 @@ int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_
     int rc = h5_create(tmp, &f, err);
     if (rc) return rc;
     rc = write_attrs(f, net, meta);
+    if (st && rc == CS_OK) {
+        hsize_t n = (hsize_t)net->p_total;
+        rc = h5_write_f32(f, "train/velocity", 1, &n, st->velocity);
+        rc |= h5_attr_write_long(f, "epochs_done", st->epochs_done);
+        rc |= h5_attr_write_double(f, "train_seconds_so_far", st->seconds);
+        rc |= h5_attr_write_str(f, "config_hash", st->config_hash);
+    }
     for (int i = 0; i < net->n_params && rc == CS_OK; i++) {
         const nn_param *p = &net->params[i];
         hsize_t dims[4];
@@ -49,6 +57,41 @@ int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_
         return cs_fail(err, CS_ERR_RUNTIME, "%s: cannot write the model file", tmp);
     }
     return h5_commit_file(tmp, path, err);
+}
+
+int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_error *err)
+{
+    return write_model(path, net, meta, NULL, err);
+}
+
+int checkpoint_write(const char *path, const nn_net *net, const model_meta *meta,
+                     const train_state *st, cs_error *err)
+{
+    return write_model(path, net, meta, st, err);
+}
+
+int checkpoint_read(const char *path, nn_net *net, train_state *st, cs_error *err)
+{
+    nn_net tmp;
+    model_meta meta;
+    int rc = model_read(path, &tmp, &meta, err);
+    if (rc) return rc;
+    if (tmp.arch != net->arch || tmp.p_total != net->p_total) {
+        nn_free(&tmp);
+        return cs_fail(err, CS_ERR_INPUT, "%s: checkpoint of a %s, the config builds a %s", path,
+                       NN_ARCH_NAMES[tmp.arch], NN_ARCH_NAMES[net->arch]);
+    }
+    nn_copy_params(net, &tmp);
+    nn_free(&tmp);
+    hid_t f;
+    if ((rc = h5_open_read(path, &f, err))) return rc;
+    rc = h5_read(f, "train/velocity", H5T_NATIVE_FLOAT, st->velocity, net->p_total, path, err);
+    if (rc == CS_OK) rc = h5_attr_read_long(f, "epochs_done", &st->epochs_done, path, err);
+    if (rc == CS_OK) rc = h5_attr_read_double(f, "train_seconds_so_far", &st->seconds, path, err);
+    if (rc == CS_OK)
+        rc = h5_attr_read_str(f, "config_hash", st->config_hash, sizeof st->config_hash, path, err);
+    H5Fclose(f);
+    return rc;
 }
 
 typedef struct extra_ctx {

@@ -24,4 +24,19 @@ int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_
  * and the missing / mis-shaped parameter. */
 int model_read(const char *path, nn_net *net, model_meta *meta, cs_error *err);
 
+/* Training checkpoint: the model plus the SGD velocity, epochs done and the hash of the
+ * training config, written atomically after every epoch. */
+typedef struct train_state {
+    float *velocity; /* net->p_total floats */
+    long epochs_done;
+    double seconds; /* training wall time so far */
+    char config_hash[65];
+} train_state;
+
+int checkpoint_write(const char *path, const nn_net *net, const model_meta *meta,
+                     const train_state *st, cs_error *err);
+
+/* Read a checkpoint into an already built net of the same architecture. */
+int checkpoint_read(const char *path, nn_net *net, train_state *st, cs_error *err);
+
 #endif

@@ -91,10 +91,27 @@ static const float *conv_col(const nn_net *net, const nn_layer *l, const float *
     return ws;
 }
 
+/* out (+)= direct 3x3 convolution of src (Cin channels) with packed weights (Mout outputs). */
+static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *src, int Cin, int Mout,
+                          float *out, int add)
+{
+    int n = net->n, chunk = conv3x3_chunk(Cin, n, l->H, l->W);
+    for (int n0 = 0; n0 < n; n0 += chunk) {
+        int n1 = n0 + chunk < n ? n0 + chunk : n;
+        conv3x3_to_grid(src, Cin, n, l->H, l->W, n0, n1, net->grid);
+        conv3x3_run(net->grid, Cin, n0, n1, n, l->H, l->W, net->wpack, Mout, out, add);
+    }
+}
+
 /* out[:, chunk] (+)= A . col(src) over all chunks; A is M x CKK. */
 static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const float *src,
                        float *out, float beta)
 {
+    if (conv3x3_usable(l)) {
+        conv3x3_pack_weights(A, l->M, l->C, 0, net->wpack);
+        conv3x3_apply(net, l, src, l->C, l->M, out, beta != 0.0f);
+        return;
+    }
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
     long chunk = conv_is_pointwise(l) ? n : nn_col_chunk(l, n);
@@ -111,6 +128,18 @@ static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const flo
 static void conv_wgrad(nn_net *net, const nn_layer *l, const float *dy, const float *src,
                        float *G, float beta)
 {
+    if (conv3x3_usable(l)) {
+        int n = net->n, c = l->C > l->M ? l->C : l->M;
+        int chunk = conv3x3_chunk(c, n, l->H, l->W);
+        for (int n0 = 0; n0 < n; n0 += chunk) {
+            int n1 = n0 + chunk < n ? n0 + chunk : n;
+            conv3x3_to_grid(src, l->C, n, l->H, l->W, n0, n1, net->grid);
+            conv3x3_dy_to_grid(dy, l->M, n, l->H, l->W, n0, n1, net->grid2);
+            conv3x3_wgrad(net->grid2, net->grid, l->C, l->M, n1 - n0, l->H, l->W, G,
+                          n0 > 0 || beta != 0.0f);
+        }
+        return;
+    }
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
     long chunk = conv_is_pointwise(l) ? n : nn_col_chunk(l, n);
@@ -131,6 +160,17 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
 {
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
+    if (conv3x3_usable(l)) {
+        /* stride 1: gx = conv(bordered dy, W transposed and flipped) */
+        conv3x3_pack_weights(A, l->M, l->C, 1, net->wpack);
+        conv3x3_apply(net, l, dy, l->M, l->C, dx, *set);
+        if (A2) {
+            conv3x3_pack_weights(A2, l->M, l->C, 1, net->wpack);
+            conv3x3_apply(net, l, dy2, l->M, l->C, dx, 1);
+        }
+        *set = 1;
+        return;
+    }
     if (conv_is_pointwise(l)) {
         float beta = *set ? 1.0f : 0.0f;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)ldy, l->M, 1.0f, A, ckk,

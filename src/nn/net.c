@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+#include <unistd.h>
+
 #include "base/rng.h"
 #include "nn/nn_internal.h"
 
@@ -297,11 +300,14 @@ static void free_plan(nn_net *net)
     free(net->rg);
     free(net->col);
     free(net->col2);
+    free(net->grid);
+    free(net->grid2);
+    free(net->wpack);
     free(net->prob);
     free(net->bn_stats);
     free(net->flags);
     net->x = net->g = net->rx = net->rg = NULL;
-    net->col = net->col2 = net->prob = net->bn_stats = NULL;
+    net->col = net->col2 = net->prob = net->bn_stats = net->grid = net->grid2 = net->wpack = NULL;
     net->flags = NULL;
     net->batch_cap = 0;
 }
@@ -335,13 +341,19 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err)
 {
     free_plan(net);
     if (batch_cap < 1) return cs_fail(err, CS_ERR_INPUT, "batch size must be at least 1");
-    long col = 1;
+    long col = 1, grid = 1, wpack = 1;
     int bn_c = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const nn_layer *l = &net->layers[i];
         if (l->kind == NN_CONV) {
             long need = nn_col_chunk(l, batch_cap) * l->C * l->K * l->K * l->Ho * l->Wo;
             if (need > col) col = need;
+            if (l->wsize > wpack) wpack = l->wsize;
+        }
+        if (l->kind == NN_CONV && conv3x3_usable(l)) {
+            int c = l->C > l->M ? l->C : l->M;
+            long g = conv3x3_grid_floats(c, conv3x3_chunk(c, batch_cap, l->H, l->W), l->H, l->W);
+            if (g > grid) grid = g;
         }
         if (l->kind == NN_BN) bn_c += l->C;
     }
@@ -353,10 +365,15 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err)
     if ((what & NN_PLAN_R) && !(net->rg = alloc_buffers(net, batch_cap, err))) goto fail;
     net->col = cs_alloc_aligned((size_t)col, sizeof(float), err);
     net->col2 = cs_alloc_aligned((size_t)col, sizeof(float), err);
+    net->grid = cs_alloc_aligned((size_t)grid, sizeof(float), err);
+    net->grid2 = cs_alloc_aligned((size_t)grid, sizeof(float), err);
+    net->wpack = cs_alloc_aligned((size_t)wpack, sizeof(float), err);
     net->prob = cs_alloc((size_t)net->classes * batch_cap, sizeof(float), err);
     net->bn_stats = cs_alloc((size_t)(2 * bn_c + 1), sizeof(float), err);
     net->flags = cs_alloc((size_t)(3 * net->n_tensors), 1, err);
-    if (!net->col || !net->col2 || !net->prob || !net->bn_stats || !net->flags) goto fail;
+    if (!net->col || !net->col2 || !net->prob || !net->bn_stats || !net->flags || !net->grid ||
+        !net->grid2 || !net->wpack)
+        goto fail;
     float *s = net->bn_stats;
     for (int i = 0; i < net->n_layers; i++) {
         nn_layer *l = &net->layers[i];
@@ -385,4 +402,21 @@ void nn_free(nn_net *net)
     free(net->qlayer);
     free(net->qoff);
     memset(net, 0, sizeof *net);
+}
+
+void nn_set_threads(int threads)
+{
+    if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    openblas_set_num_threads(threads < 1 ? 1 : threads);
+}
+
+double nn_forward_flops(const nn_net *net)
+{
+    double f = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const nn_layer *l = &net->layers[i];
+        if (l->kind == NN_CONV) f += 2.0 * l->wsize * l->Ho * l->Wo;
+        if (l->kind == NN_LINEAR) f += 2.0 * l->wsize;
+    }
+    return f;
 }

@@ -102,6 +102,7 @@ typedef struct nn_net {
     float **x, **g, **rx, **rg; /* per tensor, capacity batch_cap */
     float *col, *col2;          /* im2col workspaces */
     long col_cap;               /* floats in each workspace */
+    float *grid, *grid2, *wpack; /* direct 3x3 conv: bordered grids, packed weights */
     float *prob;                /* softmax of the logits, classes x batch */
     float *bn_stats;            /* batch statistics of BN layers (train mode) */
     unsigned char *flags;       /* per-tensor pass flags */
@@ -112,9 +113,9 @@ typedef struct nn_net {
 /* Buffers a plan holds besides the forward activations. */
 enum { NN_PLAN_FWD = 0, NN_PLAN_GRAD = 1, NN_PLAN_R = 2 };
 
-/* im2col chunks hold about this many floats (8 MB): large enough for efficient GEMMs,
+/* im2col chunks hold about this many floats (1 MB, the L2 cache of one core): large enough for efficient GEMMs,
  * small enough to stay out of the way of the activations. */
-#define NN_COL_TARGET (1L << 21)
+#define NN_COL_TARGET (1L << 18)
 
 /* ---- building ---- */
 
@@ -136,6 +137,12 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err);
 long nn_col_chunk(const nn_layer *l, int n);
 
 void nn_free(nn_net *net);
+
+/* Threads of the BLAS library (1 per MPI rank; 0 = all cores). */
+void nn_set_threads(int threads);
+
+/* FLOPs of one image's forward pass: 2 x multiply-adds of conv and linear layers. */
+double nn_forward_flops(const nn_net *net);
 
 /* Find a parameter by state-dict name, or NULL. */
 nn_param *nn_find_param(nn_net *net, const char *name);

@@ -97,4 +97,27 @@ void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, 
 void col2im_cnhw_add(const float *col, int C, int N, int H, int W, int K, int stride, int pad,
                      int Ho, int Wo, int n0, int n1, float *x);
 
+/* ---- direct 3x3 stride-1 convolution (conv3x3.c) ---- */
+
+/* Can layer l use the direct kernel (3x3, stride 1, pad 1, channels in fours, AVX2+FMA)? */
+int conv3x3_usable(const nn_layer *l);
+/* Floats of a zero-bordered grid of C channels x N images. */
+long conv3x3_grid_floats(int C, int N, int H, int W);
+/* Images per grid chunk for C channels. */
+int conv3x3_chunk(int C, int N, int H, int W);
+/* Copy images [n0, n1) of x (C x N x H x W) into a zero-bordered grid. */
+void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid);
+/* Pack W[M][C][3][3] for the kernel; transpose = 1 packs the data-gradient kernel
+ * W'[c][m][2-kh][2-kw] (C outputs from M inputs). packed holds M*C*9 floats. */
+void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *packed);
+/* Copy images [n0, n1) of dy (M x N x H x W) onto an output grid: rows of W + 2 with zero
+ * border columns, H rows per image. */
+void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int n1, float *g);
+/* G (+)= weight gradient M x C x 9 of one chunk of nc images from the dy grid and x grid. */
+void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int H, int W,
+                   float *G, int add);
+/* y[:, n0:n1] (+)= conv of the grid chunk with packed weights (Cin inputs, Mout outputs). */
+void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W, const float *wp,
+                 int Mout, float *y, int add);
+
 #endif
