@@ -23,7 +23,8 @@ enum {
     OPT_TABLES = 1 << 9,     /* --csv F, --markdown, --latex */
     OPT_NETWORK = 1 << 10,   /* --network CSV, --bits B */
     OPT_SHARD = 1 << 11,     /* --shard K/N */
-    OPT_QUIET = 1 << 12      /* -q: no progress lines */
+    OPT_QUIET = 1 << 12,     /* -q: no progress lines */
+    OPT_SENS = 1 << 13       /* --sens SENS.h5 */
 };
 
 /* Parsed command line of one command. */
@@ -32,7 +33,7 @@ typedef struct cli_opts {
     const char *sets[CLI_MAX_SETS];
     int n_sets;
     int json, help, resume, no_cache, quiet, functional, markdown, latex;
-    const char *cr, *method, *csv, *network, *bits, *shard;
+    const char *cr, *method, *csv, *network, *bits, *shard, *sens;
     const char *positional[64];
     int n_positional;
 } cli_opts;
@@ -54,6 +55,10 @@ extern const int CLI_N_COMMANDS;
 /* Print a one-line error "cimsweep CMD: message" and return the exit code for status. */
 int cli_error(const char *cmd, const cs_error *err);
 
+/* cli_error for MPI runs: rank 0 prints, and any rank prints an error of its own (not the
+ * "another rank failed" of an agreement), so each message appears once. */
+int cli_error_rank(const char *cmd, int rank, const cs_error *err);
+
 /* Exit code of a status code. */
 int cli_exit_code(int status);
 
@@ -62,6 +67,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /* Load -c with every --set applied. cfg must be allocated by the caller. */
 int cli_load_config(const char *cmd, const cli_opts *o, cs_config *cfg);
+
+/* The same for MPI runs: every rank loads, only rank 0 prints an error. */
+int cli_load_config_rank(const char *cmd, const cli_opts *o, cs_config *cfg, int rank);
 
 /* Show the command's --help text. */
 int cli_help(const char *cmd);

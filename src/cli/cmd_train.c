@@ -280,11 +280,11 @@ int cmd_train(int argc, char **argv)
         free(cfg);
         return cli_error("train", &err);
     }
-    rc = cli_load_config("train", &o, cfg);
+    rc = cli_load_config_rank("train", &o, cfg, t->comm.rank);
     if (rc == 0) {
         t->cfg = cfg;
         t->quiet = o.quiet;
-        if (run_training(t, &o, &err) != CS_OK) rc = cli_error("train", &err);
+        if (run_training(t, &o, &err) != CS_OK) rc = cli_error_rank("train", t->comm.rank, &err);
     }
     trainer_free(t);
     free(t);

@@ -18,6 +18,12 @@ int cli_error(const char *cmd, const cs_error *err)
     return cli_exit_code(err->code == CS_OK ? CS_ERR_RUNTIME : err->code);
 }
 
+int cli_error_rank(const char *cmd, int rank, const cs_error *err)
+{
+    if (rank == 0 || strncmp(err->msg, "another rank failed", 19) != 0) return cli_error(cmd, err);
+    return cli_exit_code(err->code == CS_OK ? CS_ERR_RUNTIME : err->code);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     char msg[1024];
@@ -37,7 +43,7 @@ int cli_help(const char *cmd)
 }
 
 enum { L_SET = 1000, L_JSON, L_RESUME, L_NO_CACHE, L_CR, L_METHOD, L_FUNCTIONAL, L_CSV,
-       L_MARKDOWN, L_LATEX, L_NETWORK, L_BITS, L_SHARD };
+       L_MARKDOWN, L_LATEX, L_NETWORK, L_BITS, L_SHARD, L_SENS };
 
 static const struct option LONG_OPTS[] = {
     {"config", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
@@ -49,6 +55,7 @@ static const struct option LONG_OPTS[] = {
     {"csv", required_argument, NULL, L_CSV},  {"markdown", no_argument, NULL, L_MARKDOWN},
     {"latex", no_argument, NULL, L_LATEX},    {"network", required_argument, NULL, L_NETWORK},
     {"bits", required_argument, NULL, L_BITS}, {"shard", required_argument, NULL, L_SHARD},
+    {"sens", required_argument, NULL, L_SENS},
     {NULL, 0, NULL, 0}};
 
 static unsigned option_mask(int c)
@@ -70,6 +77,7 @@ static unsigned option_mask(int c)
     case L_NETWORK:
     case L_BITS: return OPT_NETWORK;
     case L_SHARD: return OPT_SHARD;
+    case L_SENS: return OPT_SENS;
     default: return 0;
     }
 }
@@ -93,6 +101,7 @@ static void store_option(int c, cli_opts *o)
     case L_NETWORK: o->network = optarg; break;
     case L_BITS: o->bits = optarg; break;
     case L_SHARD: o->shard = optarg; break;
+    case L_SENS: o->sens = optarg; break;
     default: break;
     }
 }
@@ -126,13 +135,18 @@ int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_opts
     return 0;
 }
 
-int cli_load_config(const char *cmd, const cli_opts *o, cs_config *cfg)
+int cli_load_config_rank(const char *cmd, const cli_opts *o, cs_config *cfg, int rank)
 {
     cs_error err;
     cs_error_clear(&err);
-    if (!o->config) return cli_usage_error(cmd, "missing -c CFG");
-    if (config_load(o->config, cfg, &err) != CS_OK) return cli_error(cmd, &err);
-    for (int i = 0; i < o->n_sets; i++)
-        if (config_set(cfg, o->sets[i], &err) != CS_OK) return cli_error(cmd, &err);
-    return 0;
+    if (!o->config) return rank == 0 ? cli_usage_error(cmd, "missing -c CFG") : 2;
+    int rc = config_load(o->config, cfg, &err);
+    for (int i = 0; rc == CS_OK && i < o->n_sets; i++) rc = config_set(cfg, o->sets[i], &err);
+    if (rc == CS_OK) return 0;
+    return rank == 0 ? cli_error(cmd, &err) : cli_exit_code(rc);
+}
+
+int cli_load_config(const char *cmd, const cli_opts *o, cs_config *cfg)
+{
+    return cli_load_config_rank(cmd, o, cfg, 0);
 }

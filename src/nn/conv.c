@@ -197,6 +197,23 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
     *set = 1;
 }
 
+void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G)
+{
+    const float *dy = net->g[l->out], *src = net->x[l->in];
+    int n = net->n, ckk = l->C * l->K * l->K;
+    long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
+    if (conv3x3_usable(l)) {
+        conv3x3_to_grid(src, l->C, n, l->H, l->W, n0, n1, net->grid);
+        conv3x3_dy_to_grid(dy, l->M, n, l->H, l->W, n0, n1, net->grid2);
+        conv3x3_wgrad(net->grid2, net->grid, l->C, l->M, n1 - n0, l->H, l->W, G, 0);
+        return;
+    }
+    long ldc;
+    const float *col = conv_col(net, l, src, n0, n1, net->col, &ldc);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->M, ckk, (int)((n1 - n0) * hw), 1.0f,
+                dy + (long)n0 * hw, (int)ldy, col, (int)ldc, 0.0f, G, ckk);
+}
+
 void conv_forward(nn_net *net, nn_layer *l)
 {
     conv_apply(net, l, l->w, net->x[l->in], net->x[l->out], 0.0f);

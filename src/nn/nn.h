@@ -194,6 +194,11 @@ double nn_hvp(nn_net *net, const float *x0, const uint8_t *labels, int n, float 
  * tangent entering q is zero, and no gradient term appears in the R-backward above q. */
 void nn_hvp_layer(nn_net *net, int q, const float *v_q, float scale, float *hv_q);
 
+/* Weight gradient (all qlayers, q_total floats) of sample i of the current batch alone,
+ * after nn_loss and nn_backward(net, 0): eval-mode batch norm keeps samples independent, so
+ * this is the gradient of sample i's scaled loss. Used for per-sample Fisher information. */
+void nn_sample_grad(nn_net *net, int i, float *grad);
+
 /* Logits of image i of the current batch into out[classes]. */
 void nn_logits(const nn_net *net, int i, float *out);
 

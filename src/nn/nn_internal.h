@@ -50,6 +50,8 @@ const float *pass_v(const nn_net *net, const nn_pass *ps, const nn_layer *l);
 float *pass_hv(const nn_net *net, const nn_pass *ps, const nn_layer *l);
 
 void conv_forward(nn_net *net, nn_layer *l);
+/* G = weight gradient of images [n0, n1) only (from g and x of the current batch). */
+void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G);
 void conv_backward(nn_net *net, nn_layer *l, nn_pass *ps);
 void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps);
 void conv_rbackward(nn_net *net, nn_layer *l, nn_pass *ps);

@@ -216,3 +216,23 @@ void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, 
         *top5 += above < 5;
     }
 }
+
+void nn_sample_grad(nn_net *net, int i, float *grad)
+{
+    for (int q = 0; q < net->n_q; q++) {
+        const nn_layer *l = &net->layers[net->qlayer[q]];
+        float *G = grad + net->qoff[q];
+        if (!net->flags[l->out]) { /* no gradient reached this layer */
+            memset(G, 0, sizeof(float) * (size_t)l->wsize);
+        } else if (l->kind == NN_CONV) {
+            conv_wgrad_images(net, l, i, i + 1, G);
+        } else {
+            /* linear: outer product of the sample's output gradient and input */
+            const float *gy = net->g[l->out], *x = net->x[l->in];
+            for (int m = 0; m < l->M; m++) {
+                float a = gy[(long)m * net->n + i];
+                for (int c = 0; c < l->C; c++) G[(long)m * l->C + c] = a * x[(long)c * net->n + i];
+            }
+        }
+    }
+}
