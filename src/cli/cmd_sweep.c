@@ -1,14 +1,405 @@
-/* cimsweep sweep (not built yet). */
+/* cimsweep sweep: the main job. Sensitivity once (cached), the float model's Fisher
+ * information once, then every candidate over the MPI ranks; rank 0 rewrites the results file
+ * atomically after every finished candidate. */
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "base/hash.h"
+#include "base/rng.h"
 #include "cli/cli.h"
+#include "cli/report.h"
+#include "cli/stage.h"
+#include "sweep/mpi_comm.h"
+#include "sweep/schedule.h"
+
+/* The one writable global: set by SIGTERM / SIGINT so the sweep stops after the candidate in
+ * flight, leaving a complete results file for --resume (Slurm requeue). */
+static volatile int g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+typedef struct sweep_job {
+    cs_config *cfg;
+    const cli_opts *o;
+    cs_comm comm;
+    data_set train, test;
+    nn_net net, work, snet;
+    model_meta meta;
+    sens_result sens[4];
+    int have[4];
+    sens_origin org[4];
+    long *test_idx, n_test, *calib_idx, n_calib;
+    sweep_env env;
+    sweep_cand *fixed, *searches;
+    long n_fixed, n_searches;
+    uint8_t *fixed_done, *search_done;
+    results res;   /* rank 0: everything written so far; other ranks: what was resumed */
+    int resumed;
+    char out[CS_PATH_MAX], sha[65], hash[65], run_id[65];
+    double t0;
+    long done_at_start;
+} sweep_job;
+
+/* ---- set-up ---- */
+
+static int parse_shard(const char *s, int *k, int *n, cs_error *err)
+{
+    char tail;
+    if (!s) {
+        *k = *n = 0;
+        return CS_OK;
+    }
+    if (sscanf(s, "%d/%d%c", k, n, &tail) != 2 || *n < 1 || *k < 0 || *k >= *n)
+        return cs_fail(err, CS_ERR_INPUT, "--shard %s: expected K/N with 0 <= K < N", s);
+    return CS_OK;
+}
+
+static int make_candidates(sweep_job *j, cs_error *err)
+{
+    const cs_config *c = j->cfg;
+    j->n_fixed = sweep_fixed_candidates(&c->sweep, &c->quant, NULL);
+    j->n_searches = sweep_dynamic_searches(&c->sweep, &c->quant, NULL);
+    if (j->n_fixed + j->n_searches == 0) {
+        char w[CS_PATH_MAX + 64];
+        config_where(c, "sweep.cr", w, sizeof w);
+        return cs_fail(err, CS_ERR_INPUT,
+                       "%s: the sweep defines no candidates (empty CR / tau grid, "
+                       "sweep.dynamic.enable = false, no sweep.hap.ratios)",
+                       w);
+    }
+    j->fixed = cs_alloc((size_t)j->n_fixed + 1, sizeof *j->fixed, err);
+    j->searches = cs_alloc((size_t)j->n_searches + 1, sizeof *j->searches, err);
+    j->fixed_done = cs_alloc((size_t)j->n_fixed + 1, 1, err);
+    j->search_done = cs_alloc((size_t)j->n_searches + 1, 1, err);
+    if (!j->fixed || !j->searches || !j->fixed_done || !j->search_done) return CS_ERR_RUNTIME;
+    sweep_fixed_candidates(&c->sweep, &c->quant, j->fixed);
+    sweep_dynamic_searches(&c->sweep, &c->quant, j->searches);
+    return CS_OK;
+}
+
+/* The run id: the canonical config (without output) and the model file. */
+static int make_run_id(sweep_job *j, cs_error *err)
+{
+    if (config_hash(j->cfg, j->hash, err)) return CS_ERR_RUNTIME;
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s|%s", j->hash, j->sha);
+    sha256_hex(buf, strlen(buf), j->run_id);
+    return CS_OK;
+}
+
+/* An existing output file: refuse without --resume; with it, it must be a complete results
+ * file of this run id. Never overwritten otherwise. Every rank reads it (read-only). */
+static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err)
+{
+    if (access(j->out, F_OK) != 0) {
+        if (j->o->resume && j->comm.rank == 0 && !j->o->quiet)
+            fprintf(stderr, "[sweep] %s does not exist yet: starting a new sweep\n", j->out);
+        return CS_OK;
+    }
+    if (!j->o->resume)
+        return cs_fail(err, CS_ERR_INPUT,
+                       "%s exists; continue it with --resume, or write elsewhere with -o", j->out);
+    int rc = results_read(j->out, &j->res, err);
+    if (rc) return cs_wrap(err, "cannot resume: ");
+    if (strcmp(j->res.run_id, j->run_id) != 0)
+        return cs_fail(err, CS_ERR_INPUT,
+                       "%s: written by another run (run id %.12s, this config and model give "
+                       "%.12s): the config or the model changed; use another -o",
+                       j->out, j->res.run_id, j->run_id);
+    if (j->res.shard_k != shard_k || j->res.shard_n != shard_n)
+        return cs_fail(err, CS_ERR_INPUT, "%s: shard %d/%d, this run is shard %d/%d", j->out,
+                       j->res.shard_k, j->res.shard_n, shard_k, shard_n);
+    j->resumed = 1;
+    return CS_OK;
+}
+
+/* Sensitivities of every method the sweep needs (Hutchinson too when HAP runs). */
+static int sensitivities(sweep_job *j, cs_error *err)
+{
+    const cs_config *c = j->cfg;
+    int need[4] = {0, 0, 0, 0};
+    for (int i = 0; i < c->sweep.methods.n; i++) need[c->sweep.methods.v[i]] = 1;
+    if (c->sweep.hap_ratios.n > 0) need[SENS_HUTCHINSON] = 1;
+    unsigned plan = NN_PLAN_R | (c->sensitivity.partition == SENS_PART_MODEL ? NN_PLAN_GRAD : 0);
+    int rc = nn_build(&j->snet, j->net.arch, j->net.width, j->net.in_c, j->net.in_h, j->net.in_w,
+                      j->net.classes, err);
+    if (rc == CS_OK) nn_copy_params(&j->snet, &j->net);
+    if (rc == CS_OK) rc = nn_plan(&j->snet, (int)c->sensitivity.batch, plan, err);
+    for (int m = 0; m < 4 && rc == CS_OK; m++) {
+        if (!need[m]) continue;
+        int cached;
+        rc = stage_sensitivity(c, m, &j->snet, &j->train, &j->comm, j->sha, j->o->sens, j->o->no_cache,
+                               j->o->quiet, &j->sens[m], &j->org[m], &cached, err);
+        j->have[m] = rc == CS_OK;
+        if (rc == CS_OK) {
+            j->env.omega[m] = j->sens[m].omega;
+            j->env.trace[m] = j->sens[m].trace;
+        }
+    }
+    nn_free(&j->snet);
+    return rc;
+}
+
+/* Evaluation and calibration images, crossbar layers, exclusions, the Fisher reference. */
+static int prepare_env(sweep_job *j, cs_error *err)
+{
+    const cs_config *c = j->cfg;
+    sweep_env *e = &j->env;
+    long pix = (long)j->train.c * j->train.h * j->train.w;
+    int batch = 128 > c->fim.batch ? 128 : (int)c->fim.batch;
+    for (int m = 0; m < 4; m++)
+        if (j->have[m]) e->strips = &j->sens[m].strips;
+    j->test_idx = cs_alloc((size_t)j->test.n, sizeof(long), err);
+    j->calib_idx = cs_alloc((size_t)j->train.n, sizeof(long), err);
+    e->x = cs_alloc((size_t)(batch * pix), sizeof(float), err);
+    e->y = cs_alloc((size_t)batch, 1, err);
+    e->excl = cs_alloc((size_t)e->strips->n_strips + 1, 1, err);
+    if (!j->test_idx || !j->calib_idx || !e->x || !e->y || !e->excl) return CS_ERR_RUNTIME;
+    int rc = data_subset(&j->test, c->data.eval_samples, (uint64_t)c->data.seed, RNG_SUBSET,
+                         j->test_idx, &j->n_test, err);
+    if (rc == CS_OK)
+        rc = data_subset(&j->train, c->quant.act_calib_samples, (uint64_t)c->data.seed, RNG_CALIB,
+                         j->calib_idx, &j->n_calib, err);
+    if (rc == CS_OK) rc = nn_build(&j->work, j->net.arch, j->net.width, j->net.in_c, j->net.in_h,
+                                   j->net.in_w, j->net.classes, err);
+    if (rc == CS_OK) rc = nn_plan(&j->work, batch, NN_PLAN_GRAD, err);
+    if (rc == CS_OK) rc = nn_plan(&j->net, (int)c->fim.batch, NN_PLAN_GRAD, err);
+    if (rc == CS_OK) rc = xbar_layers_from_net(&j->net, &e->xl, &e->n_xl, err);
+    if (rc == CS_OK) rc = quant_excluded(&j->net, &c->quant, e->excl, err);
+    if (rc) return rc;
+    e->so = &c->sweep;
+    e->qo = &c->quant;
+    e->hw = &c->xbar;
+    e->fo = &c->fim;
+    e->net = &j->net;
+    e->work = &j->work;
+    e->train = &j->train;
+    e->test = &j->test;
+    e->test_idx = j->test_idx;
+    e->n_test = j->n_test;
+    e->n_functional = j->n_test < 512 ? j->n_test : 512;
+    e->calib_idx = j->calib_idx;
+    e->n_calib = j->n_calib;
+    e->comm = &j->comm;
+    e->comm_self = comm_serial();
+    e->quiet = j->o->quiet;
+    e->stop = &g_stop;
+    if (!j->o->quiet && j->comm.rank == 0)
+        fprintf(stderr, "[sweep] Fisher information of the float model (%ld samples, %s)\n",
+                c->fim.samples, FIM_KIND_NAMES[c->fim.kind]);
+    return fim_compute(&j->net, &j->train, &c->fim, &j->comm, &e->fim_ref, err);
+}
+
+/* ---- rank 0: rows into the results file ---- */
+
+static void progress(sweep_job *j, const sweep_row *row)
+{
+    if (j->o->quiet) return;
+    const results *r = &j->res;
+    long total = results_total(r), done = r->n_rows, new_done = done - j->done_at_start;
+    double el = cs_now() - j->t0, rate = new_done > 0 ? new_done / el : 0;
+    char eta[32] = "?", name[96];
+    if (rate > 0) cs_format_duration((double)(total - done) / rate, eta, sizeof eta);
+    report_candidate_name(row, name, sizeof name);
+    /* best so far: the cheapest candidate within half a point of the best top-1 */
+    double best_top1 = -1, best_e = INFINITY;
+    long best = -1;
+    for (long i = 0; i < r->n_rows; i++) best_top1 = r->rows[i].top1 > best_top1 ? r->rows[i].top1 : best_top1;
+    for (long i = 0; i < r->n_rows; i++)
+        if (r->rows[i].top1 >= best_top1 - 0.5 && r->rows[i].energy_j < best_e)
+            best_e = r->rows[i].energy_j, best = i;
+    fprintf(stderr,
+            "[sweep] %ld/%ld %s: top-1 %.2f%% energy %.4g uJ d %.3g | %.3f cand/s, ETA %s | "
+            "best: #%lld %.2f%% %.4g uJ\n",
+            done, total, name, row->top1, row->energy_j * 1e6, row->fim_distance, rate, eta,
+            best >= 0 ? (long long)r->rows[best].index : -1LL, best >= 0 ? r->rows[best].top1 : NAN,
+            best_e * 1e6);
+}
+
+static int sink_row(void *ctx, const sweep_row *row, const sweep_layer_row *layers,
+                    const uint8_t *bits, cs_error *err)
+{
+    sweep_job *j = ctx;
+    int rc = results_add(&j->res, row, layers, bits, row->high, err);
+    if (rc == CS_OK) rc = results_write(j->out, &j->res, err);
+    if (rc == CS_OK) progress(j, row);
+    return rc;
+}
+
+static int sink_chosen(void *ctx, long search, int step, cs_error *err)
+{
+    sweep_job *j = ctx;
+    long at = results_find(&j->res, sweep_dynamic_index(&(sweep_plan){0, j->n_fixed, 0, 0, 0, 0, 0, 0, 0, 0},
+                                                        search, step, j->cfg->sweep.dynamic_max_steps));
+    if (at < 0) return CS_OK;
+    j->res.rows[at].chosen = 1;
+    if (!j->o->quiet)
+        fprintf(stderr, "[sweep] dynamic search %ld chose step %d: CR %.3f, d = %.4g (epsilon %g)\n",
+                search, step, j->res.rows[at].cr_actual, j->res.rows[at].fim_distance,
+                j->cfg->sweep.dynamic_epsilon);
+    return results_write(j->out, &j->res, err);
+}
+
+/* Resume: a dynamic point already in the file gives its distance back. */
+static int lookup_point(void *ctx, const sweep_cand *c, int index, double cr, double *d)
+{
+    sweep_job *j = ctx;
+    (void)c;
+    long at = results_find(&j->res, index);
+    if (at < 0 || j->res.rows[at].cr_target != cr) return 0;
+    *d = j->res.rows[at].fim_distance;
+    return 1;
+}
+
+/* The results container of a new run (rank 0), or the resumed one topped up. */
+static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err)
+{
+    results *r = &j->res;
+    int primary = j->have[SENS_HUTCHINSON] ? SENS_HUTCHINSON : j->cfg->sweep.methods.v[0];
+    if (!j->resumed) {
+        int rc = results_init(r, j->sens[primary].strips.n_layers, j->sens[primary].strips.n_strips, err);
+        if (rc) return rc;
+        snprintf(r->run_id, sizeof r->run_id, "%s", j->run_id);
+        snprintf(r->config_hash, sizeof r->config_hash, "%s", j->hash);
+        snprintf(r->model_sha, sizeof r->model_sha, "%s", j->sha);
+        snprintf(r->model_file, sizeof r->model_file, "%s", j->cfg->model.file);
+        r->config_text = config_canonical(j->cfg, 1, err);
+        if (!r->config_text) return CS_ERR_RUNTIME;
+        r->fixed = j->n_fixed;
+        r->searches = j->n_searches;
+        r->max_steps = j->cfg->sweep.dynamic_max_steps;
+        r->shard_k = shard_k;
+        r->shard_n = shard_n;
+        sens_result_free(&r->sens);
+        r->sens = j->sens[primary]; /* shared, not copied: see job_free */
+        r->sens_org = j->org[primary];
+        for (int m = 0; m < 4; m++)
+            if (j->have[m]) {
+                r->omega[m] = cs_alloc((size_t)r->n_strips, sizeof(double), err);
+                if (!r->omega[m]) return CS_ERR_RUNTIME;
+                memcpy(r->omega[m], j->sens[m].omega, sizeof(double) * (size_t)r->n_strips);
+            }
+        memset(&j->sens[primary], 0, sizeof j->sens[primary]);
+        j->env.omega[primary] = r->sens.omega;
+        j->env.trace[primary] = r->sens.trace;
+        j->env.strips = &r->sens.strips;
+    }
+    for (long i = 0; i < r->n_rows; i++) {
+        const sweep_row *w = &r->rows[i];
+        if (w->index < j->n_fixed) j->fixed_done[w->index] = 1;
+        else if (w->chosen) j->search_done[(w->index - j->n_fixed) / r->max_steps] = 1;
+    }
+    j->done_at_start = r->n_rows;
+    return CS_OK;
+}
+
+static int run_sweep(sweep_job *j, cs_error *err)
+{
+    const cs_config *c = j->cfg;
+    int shard_k, shard_n;
+    snprintf(j->out, sizeof j->out, "%s", j->o->output ? j->o->output : c->output.file);
+    nn_set_threads(1);
+    int rc = parse_shard(j->o->shard, &shard_k, &shard_n, err);
+    if (rc == CS_OK) rc = make_candidates(j, err);
+    if (rc == CS_OK) rc = setup_data(c, DATA_TRAIN, &j->train, err);
+    if (rc == CS_OK) rc = setup_data(c, DATA_TEST, &j->test, err);
+    if (rc == CS_OK) rc = setup_model(c, &j->train, &j->net, &j->meta, err);
+    if (rc == CS_OK) rc = stage_model_hash(c, &j->net, j->sha, err);
+    if (rc == CS_OK) rc = make_run_id(j, err);
+    if (rc == CS_OK) rc = open_existing(j, shard_k, shard_n, err);
+    if (rc == CS_OK && j->comm.rank == 0) rc = stage_mkdirs_parent(j->out, err);
+    if ((rc = comm_agree(&j->comm, rc, err))) return rc;
+    j->t0 = cs_now();
+    if ((rc = sensitivities(j, err))) return rc;
+    rc = prepare_env(j, err);
+    if (rc == CS_OK) rc = init_results(j, shard_k, shard_n, err);
+    if ((rc = comm_agree(&j->comm, rc, err))) return rc;
+    if (!j->o->quiet && j->comm.rank == 0)
+        fprintf(stderr, "[sweep] %ld candidates + %ld dynamic searches on %d rank(s); %ld done "
+                        "already; results in %s\n",
+                j->n_fixed, j->n_searches, j->comm.size, j->res.n_rows, j->out);
+    sweep_plan plan = {j->fixed, j->n_fixed, j->searches, j->n_searches, j->fixed_done,
+                       j->search_done, lookup_point, j, shard_k, shard_n};
+    sweep_sink sink = {j, sink_row, sink_chosen};
+    j->t0 = cs_now();
+    if (j->comm.rank == 0 && !j->resumed) rc = results_write(j->out, &j->res, err);
+    if ((rc = comm_agree(&j->comm, rc, err))) return rc;
+    rc = sweep_run(&j->env, &plan, &sink, err);
+    if (rc == CS_OK && j->comm.rank == 0) rc = results_write(j->out, &j->res, err);
+    if ((rc = comm_agree(&j->comm, rc, err)) || j->comm.rank != 0) return rc;
+    if (g_stop) {
+        fprintf(stderr, "[sweep] stopped by a signal after %ld of %ld candidates; continue with "
+                        "--resume\n",
+                j->res.n_rows, results_total(&j->res));
+        return CS_OK;
+    }
+    if (j->o->json)
+        report_pareto_json(stdout, &j->res);
+    else
+        report_pareto(stdout, &j->res, REPORT_MARKDOWN);
+    return CS_OK;
+}
+
+static void job_free(sweep_job *j)
+{
+    for (int m = 0; m < 4; m++) sens_result_free(&j->sens[m]);
+    results_free(&j->res);
+    data_free(&j->train);
+    data_free(&j->test);
+    nn_free(&j->net);
+    nn_free(&j->work);
+    nn_free(&j->snet);
+    fim_free(&j->env.fim_ref);
+    free(j->env.xl);
+    free(j->env.x);
+    free(j->env.y);
+    free(j->env.excl);
+    free(j->test_idx);
+    free(j->calib_idx);
+    free(j->fixed);
+    free(j->searches);
+    free(j->fixed_done);
+    free(j->search_done);
+}
 
 int cmd_sweep(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse("sweep", argc, argv, ~0u, &o);
+    int rc = cli_parse("sweep", argc, argv,
+                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_SHARD |
+                           OPT_NO_CACHE | OPT_QUIET | OPT_SENS,
+                       &o);
     if (rc) return rc;
     if (o.help) return cli_help("sweep");
-    fprintf(stderr, "cimsweep sweep: not built yet\n");
-    return 2;
+    if (o.n_positional) return cli_usage_error("sweep", "unexpected argument '%s'", o.positional[0]);
+    sweep_job *j = cs_alloc(1, sizeof *j, NULL);
+    cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
+    cs_error err;
+    cs_error_clear(&err);
+    if (!j || !cfg || mpi_comm_start(&argc, &argv, &j->comm, &err) != CS_OK) {
+        free(j);
+        free(cfg);
+        return cli_error("sweep", &err);
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    rc = cli_load_config_rank("sweep", &o, cfg, j->comm.rank);
+    if (rc == 0) {
+        j->cfg = cfg;
+        j->o = &o;
+        if (run_sweep(j, &err) != CS_OK) rc = cli_error_rank("sweep", j->comm.rank, &err);
+    }
+    job_free(j);
+    free(j);
+    free(cfg);
+    mpi_comm_stop();
+    return rc;
 }

@@ -34,6 +34,16 @@ int stage_mkdirs(const char *dir, cs_error *err)
     return CS_OK;
 }
 
+int stage_mkdirs_parent(const char *file, cs_error *err)
+{
+    char dir[CS_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return CS_OK;
+    *slash = '\0';
+    return stage_mkdirs(dir, err);
+}
+
 /* The settings a stored result must have been computed with. */
 static int check_settings(const char *path, const sens_origin *org, const char *key,
                           cs_error *err)

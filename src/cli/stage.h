@@ -21,4 +21,7 @@ int stage_sensitivity(const cs_config *cfg, int method, nn_net *net, const data_
 /* mkdir -p */
 int stage_mkdirs(const char *dir, cs_error *err);
 
+/* mkdir -p of the directory holding a file. */
+int stage_mkdirs_parent(const char *file, cs_error *err);
+
 #endif

@@ -265,3 +265,8 @@ void conv_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
         conv_dgrad(net, l, A2, net->g[l->out], net->rg[l->in], &ps->rg_set[l->in], NULL,
                    NULL);
 }
+
+void nn_conv_im2col(const nn_layer *l, const float *x, int N, int n0, int n1, float *col)
+{
+    im2col_cnhw(x, l->C, N, l->H, l->W, l->K, l->stride, l->pad, l->Ho, l->Wo, n0, n1, col);
+}

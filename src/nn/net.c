@@ -306,9 +306,11 @@ static void free_plan(nn_net *net)
     free(net->prob);
     free(net->bn_stats);
     free(net->flags);
+    free(net->aq_buf);
     net->x = net->g = net->rx = net->rg = NULL;
     net->col = net->col2 = net->prob = net->bn_stats = net->grid = net->grid2 = net->wpack = NULL;
     net->flags = NULL;
+    net->aq_buf = NULL;
     net->batch_cap = 0;
 }
 
@@ -371,8 +373,14 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err)
     net->prob = cs_alloc((size_t)net->classes * batch_cap, sizeof(float), err);
     net->bn_stats = cs_alloc((size_t)(2 * bn_c + 1), sizeof(float), err);
     net->flags = cs_alloc((size_t)(3 * net->n_tensors), 1, err);
+    long in_max = 1;
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind == NN_CONV || net->layers[i].kind == NN_LINEAR)
+            if (net_numel(net, net->layers[i].in, batch_cap) > in_max)
+                in_max = net_numel(net, net->layers[i].in, batch_cap);
+    net->aq_buf = cs_alloc_aligned((size_t)in_max, sizeof(float), err);
     if (!net->col || !net->col2 || !net->prob || !net->bn_stats || !net->flags || !net->grid ||
-        !net->grid2 || !net->wpack)
+        !net->grid2 || !net->wpack || !net->aq_buf)
         goto fail;
     float *s = net->bn_stats;
     for (int i = 0; i < net->n_layers; i++) {
@@ -419,4 +427,30 @@ double nn_forward_flops(const nn_net *net)
         if (l->kind == NN_LINEAR) f += 2.0 * l->wsize;
     }
     return f;
+}
+
+void nn_set_act_quant(nn_net *net, int q, float scale, int bits, int is_signed)
+{
+    nn_layer *l = &net->layers[net->qlayer[q]];
+    l->aq.scale = scale;
+    l->aq.bits = bits;
+    l->aq.is_signed = is_signed;
+}
+
+void nn_set_qforward(nn_net *net, nn_qforward_fn fn, void *ctx)
+{
+    net->qforward = fn;
+    net->qforward_ctx = ctx;
+}
+
+void nn_quantize_values(const nn_act_quant *aq, const float *in, float *out, long n)
+{
+    float lo = aq->is_signed ? -(float)((1 << (aq->bits - 1)) - 1) : 0.0f;
+    float hi = aq->is_signed ? (float)((1 << (aq->bits - 1)) - 1) : (float)((1 << aq->bits) - 1);
+    float inv = 1.0f / aq->scale;
+    for (long i = 0; i < n; i++) {
+        float q = roundf(in[i] * inv);
+        q = q < lo ? lo : q > hi ? hi : q;
+        out[i] = q * aq->scale;
+    }
 }

@@ -51,6 +51,19 @@ typedef enum {
     NN_LINEAR      /* with bias */
 } nn_kind;
 
+/* Input quantization of a conv / linear layer (fake quantization in the forward pass). */
+typedef struct nn_act_quant {
+    float scale; /* step; 0 = off */
+    int bits, is_signed;
+} nn_act_quant;
+
+struct nn_net;
+struct nn_layer;
+/* A replacement forward kernel for conv / linear layers (quant/ uses it for the integer
+ * precision-coordinated path): compute net->x[l->out] from `in` (the layer input, already
+ * input-quantized when act quantization is on). */
+typedef void (*nn_qforward_fn)(void *ctx, struct nn_net *net, struct nn_layer *l, const float *in);
+
 typedef struct nn_layer {
     nn_kind kind;
     char name[CS_NAME_MAX]; /* state-dict prefix, e.g. "layer1.0.conv1" */
@@ -67,6 +80,7 @@ typedef struct nn_layer {
     /* BN train mode: batch statistics of the last forward */
     float *bmean, *binvstd;
     long wsize; /* number of weights (conv: M*C*K*K, linear: M*C) */
+    nn_act_quant aq; /* input quantization (forward only) */
 } nn_layer;
 
 typedef struct nn_tensor {
@@ -106,8 +120,11 @@ typedef struct nn_net {
     float *prob;                /* softmax of the logits, classes x batch */
     float *bn_stats;            /* batch statistics of BN layers (train mode) */
     unsigned char *flags;       /* per-tensor pass flags */
+    float *aq_buf;              /* quantized layer input (when aq is on) */
     int n;                      /* images in the current batch */
     int train_mode;             /* BN uses batch statistics */
+    nn_qforward_fn qforward;    /* replacement conv / linear kernel, or NULL */
+    void *qforward_ctx;
 } nn_net;
 
 /* Buffers a plan holds besides the forward activations. */
@@ -143,6 +160,20 @@ void nn_set_threads(int threads);
 
 /* FLOPs of one image's forward pass: 2 x multiply-adds of conv and linear layers. */
 double nn_forward_flops(const nn_net *net);
+
+/* Quantize the input of qlayer q in forward passes: x -> clamp(round(x / scale)) * scale
+ * with `bits` bits, signed or unsigned. scale 0 switches it off. */
+void nn_set_act_quant(nn_net *net, int q, float scale, int bits, int is_signed);
+
+/* Replace the conv / linear forward kernel (NULL restores the float kernels). */
+void nn_set_qforward(nn_net *net, nn_qforward_fn fn, void *ctx);
+
+/* im2col of images [n0, n1) of a CNHW tensor x (N images) for conv layer l: rows
+ * (c, kh, kw), columns (image, ho, wo); col holds C*K*K * (n1-n0)*Ho*Wo floats. */
+void nn_conv_im2col(const nn_layer *l, const float *x, int N, int n0, int n1, float *col);
+
+/* Quantize n values to the grid of an nn_act_quant (round half away from zero). */
+void nn_quantize_values(const nn_act_quant *aq, const float *in, float *out, long n);
 
 /* Find a parameter by state-dict name, or NULL. */
 nn_param *nn_find_param(nn_net *net, const char *name);

@@ -27,6 +27,29 @@ static nn_pass pass_of(nn_net *net)
     return ps;
 }
 
+/* A conv / linear layer with its input quantized and / or a replacement kernel: the
+ * quantized input goes to a scratch buffer, so other readers of the tensor (the residual
+ * path) still see the float values. */
+static void qlayer_forward(nn_net *net, nn_layer *l)
+{
+    float *in = net->x[l->in];
+    if (l->aq.scale > 0) {
+        nn_quantize_values(&l->aq, in, net->aq_buf, net_numel(net, l->in, net->n));
+        in = net->aq_buf;
+    }
+    if (net->qforward) {
+        net->qforward(net->qforward_ctx, net, l, in);
+        return;
+    }
+    float *keep = net->x[l->in];
+    net->x[l->in] = in;
+    if (l->kind == NN_CONV)
+        conv_forward(net, l);
+    else
+        linear_forward(net, l);
+    net->x[l->in] = keep;
+}
+
 void nn_forward(nn_net *net, const float *x0, int n)
 {
     net->n = n;
@@ -38,6 +61,10 @@ void nn_forward(nn_net *net, const float *x0, int n)
                    sizeof(float) * (size_t)hw);
     for (int li = 0; li < net->n_layers; li++) {
         nn_layer *l = &net->layers[li];
+        if ((l->kind == NN_CONV || l->kind == NN_LINEAR) && (l->aq.scale > 0 || net->qforward)) {
+            qlayer_forward(net, l);
+            continue;
+        }
         switch (l->kind) {
         case NN_CONV: conv_forward(net, l); break;
         case NN_BN: bn_forward(net, l); break;

@@ -31,7 +31,10 @@ long xbar_weight_cols(const xbar_params *hw, long bits) {
 }
 
 long xbar_capacity(const xbar_params *hw, const xbar_layer *l, long bits) {
+    /* a weight column holds one filter and every column sees the same row slots, so a
+     * crossbar never holds more than M useful columns */
     long qb = xbar_weight_cols(hw, bits);
+    if (qb > l->M) qb = l->M;
     if (l->C >= hw->rows) return qb;
     long k = hw->rows / l->C, k2 = (long)l->K * l->K;
     return qb * (k < k2 ? k : k2);

@@ -99,7 +99,7 @@ long xbar_slices(const xbar_params *hw, long bits);
 long xbar_weight_cols(const xbar_params *hw, long bits);
 
 /* Strips a fully used crossbar of this layer holds at this precision (alignment unit, E9):
- * Q_b * min(floor(R/C), K*K) when strips are shorter than R (a crossbar stacks several row
+ * min(Q_b, M) * min(floor(R/C), K*K) when strips are shorter than R (a crossbar stacks several row
  * slots), Q_b when they are R or longer (Q_b strips of one input slice fill its ceil(C/R)
  * crossbars). */
 long xbar_capacity(const xbar_params *hw, const xbar_layer *l, long bits);

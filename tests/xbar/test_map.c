@@ -216,14 +216,15 @@ static void test_hand_full_slices(void **state) {
         check_cells(&hw, &l, bits, XBAR_MAP_ORIGIN, g, &o.g[g]);
         check_cells(&hw, &l, bits, XBAR_MAP_PACKED, g, &p.g[g]);
     }
-    /* capacity: strips R or longer -> Q_b; shorter -> Q_b * min(R/C, K^2) */
+    /* capacity: strips R or longer -> min(Q_b, M); shorter -> min(Q_b, M) * min(R/C, K^2):
+     * a column holds one filter, so a layer of M filters fills at most M columns */
     assert_int_equal(xbar_capacity(&hw, &l, 8), 2);
     assert_int_equal(xbar_capacity(&hw, &l, 4), 4);
     xbar_layer l3 = make_layer(4, 3, 3, 6);
     assert_int_equal(xbar_capacity(&hw, &l3, 8), 4);
-    assert_int_equal(xbar_capacity(&hw, &l3, 4), 8);
+    assert_int_equal(xbar_capacity(&hw, &l3, 4), 6); /* 3 filters x 2 slots, not 4 x 2 */
     xbar_layer l1 = make_layer(2, 3, 1, 6);
-    assert_int_equal(xbar_capacity(&hw, &l1, 4), 4); /* one position: one slot */
+    assert_int_equal(xbar_capacity(&hw, &l1, 4), 3); /* one position: one slot; 3 filters */
 }
 
 /* Random layers, geometries and assignments: packed never allocates more crossbars than
