@@ -24,7 +24,8 @@ enum {
     OPT_NETWORK = 1 << 10,   /* --network CSV, --bits B */
     OPT_SHARD = 1 << 11,     /* --shard K/N */
     OPT_QUIET = 1 << 12,     /* -q: no progress lines */
-    OPT_SENS = 1 << 13       /* --sens SENS.h5 */
+    OPT_SENS = 1 << 13,      /* --sens SENS.h5 */
+    OPT_INTEGER = 1 << 14    /* --integer */
 };
 
 /* Parsed command line of one command. */
@@ -32,7 +33,7 @@ typedef struct cli_opts {
     const char *config, *output;
     const char *sets[CLI_MAX_SETS];
     int n_sets;
-    int json, help, resume, no_cache, quiet, functional, markdown, latex;
+    int json, help, resume, no_cache, quiet, functional, markdown, latex, integer;
     const char *cr, *method, *csv, *network, *bits, *shard, *sens;
     const char *positional[64];
     int n_positional;

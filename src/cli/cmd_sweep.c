@@ -12,7 +12,7 @@
 #include "base/rng.h"
 #include "cli/cli.h"
 #include "cli/report.h"
-#include "cli/stage.h"
+#include "cli/pipeline.h"
 #include "sweep/mpi_comm.h"
 #include "sweep/schedule.h"
 
@@ -30,20 +30,13 @@ typedef struct sweep_job {
     cs_config *cfg;
     const cli_opts *o;
     cs_comm comm;
-    data_set train, test;
-    nn_net net, work, snet;
-    model_meta meta;
-    sens_result sens[4];
-    int have[4];
-    sens_origin org[4];
-    long *test_idx, n_test, *calib_idx, n_calib;
-    sweep_env env;
+    pipeline p;
     sweep_cand *fixed, *searches;
     long n_fixed, n_searches;
     uint8_t *fixed_done, *search_done;
     results res;   /* rank 0: everything written so far; other ranks: what was resumed */
     int resumed;
-    char out[CS_PATH_MAX], sha[65], hash[65], run_id[65];
+    char out[CS_PATH_MAX], hash[65], run_id[65];
     double t0;
     long done_at_start;
 } sweep_job;
@@ -90,7 +83,7 @@ static int make_run_id(sweep_job *j, cs_error *err)
 {
     if (config_hash(j->cfg, j->hash, err)) return CS_ERR_RUNTIME;
     char buf[160];
-    snprintf(buf, sizeof buf, "%s|%s", j->hash, j->sha);
+    snprintf(buf, sizeof buf, "%s|%s", j->hash, j->p.sha);
     sha256_hex(buf, strlen(buf), j->run_id);
     return CS_OK;
 }
@@ -109,6 +102,10 @@ static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err)
                        "%s exists; continue it with --resume, or write elsewhere with -o", j->out);
     int rc = results_read(j->out, &j->res, err);
     if (rc) return cs_wrap(err, "cannot resume: ");
+    if (strcmp(j->res.config_hash, j->hash) == 0 && strcmp(j->res.model_sha, j->p.sha) != 0)
+        return cs_fail(err, CS_ERR_INPUT,
+                       "%s: written for another model (sha256 %.12s, %s is %.12s); use another -o",
+                       j->out, j->res.model_sha, j->cfg->model.file, j->p.sha);
     if (strcmp(j->res.run_id, j->run_id) != 0)
         return cs_fail(err, CS_ERR_INPUT,
                        "%s: written by another run (run id %.12s, this config and model give "
@@ -121,81 +118,17 @@ static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err)
     return CS_OK;
 }
 
-/* Sensitivities of every method the sweep needs (Hutchinson too when HAP runs). */
-static int sensitivities(sweep_job *j, cs_error *err)
+/* The pipeline: every sweep method's sensitivity (Hutchinson too when HAP runs), the float
+ * model's Fisher information. */
+static int prepare(sweep_job *j, cs_error *err)
 {
     const cs_config *c = j->cfg;
-    int need[4] = {0, 0, 0, 0};
-    for (int i = 0; i < c->sweep.methods.n; i++) need[c->sweep.methods.v[i]] = 1;
-    if (c->sweep.hap_ratios.n > 0) need[SENS_HUTCHINSON] = 1;
-    unsigned plan = NN_PLAN_R | (c->sensitivity.partition == SENS_PART_MODEL ? NN_PLAN_GRAD : 0);
-    int rc = nn_build(&j->snet, j->net.arch, j->net.width, j->net.in_c, j->net.in_h, j->net.in_w,
-                      j->net.classes, err);
-    if (rc == CS_OK) nn_copy_params(&j->snet, &j->net);
-    if (rc == CS_OK) rc = nn_plan(&j->snet, (int)c->sensitivity.batch, plan, err);
-    for (int m = 0; m < 4 && rc == CS_OK; m++) {
-        if (!need[m]) continue;
-        int cached;
-        rc = stage_sensitivity(c, m, &j->snet, &j->train, &j->comm, j->sha, j->o->sens, j->o->no_cache,
-                               j->o->quiet, &j->sens[m], &j->org[m], &cached, err);
-        j->have[m] = rc == CS_OK;
-        if (rc == CS_OK) {
-            j->env.omega[m] = j->sens[m].omega;
-            j->env.trace[m] = j->sens[m].trace;
-        }
-    }
-    nn_free(&j->snet);
+    pipeline_opts po = {{0, 0, 0, 0}, 1, j->o->sens, j->o->no_cache, j->o->quiet};
+    for (int i = 0; i < c->sweep.methods.n; i++) po.need[c->sweep.methods.v[i]] = 1;
+    if (c->sweep.hap_ratios.n > 0) po.need[SENS_HUTCHINSON] = 1;
+    int rc = pipeline_prepare(&j->p, &po, err);
+    j->p.env.stop = &g_stop;
     return rc;
-}
-
-/* Evaluation and calibration images, crossbar layers, exclusions, the Fisher reference. */
-static int prepare_env(sweep_job *j, cs_error *err)
-{
-    const cs_config *c = j->cfg;
-    sweep_env *e = &j->env;
-    long pix = (long)j->train.c * j->train.h * j->train.w;
-    int batch = 128 > c->fim.batch ? 128 : (int)c->fim.batch;
-    for (int m = 0; m < 4; m++)
-        if (j->have[m]) e->strips = &j->sens[m].strips;
-    j->test_idx = cs_alloc((size_t)j->test.n, sizeof(long), err);
-    j->calib_idx = cs_alloc((size_t)j->train.n, sizeof(long), err);
-    e->x = cs_alloc((size_t)(batch * pix), sizeof(float), err);
-    e->y = cs_alloc((size_t)batch, 1, err);
-    e->excl = cs_alloc((size_t)e->strips->n_strips + 1, 1, err);
-    if (!j->test_idx || !j->calib_idx || !e->x || !e->y || !e->excl) return CS_ERR_RUNTIME;
-    int rc = data_subset(&j->test, c->data.eval_samples, (uint64_t)c->data.seed, RNG_SUBSET,
-                         j->test_idx, &j->n_test, err);
-    if (rc == CS_OK)
-        rc = data_subset(&j->train, c->quant.act_calib_samples, (uint64_t)c->data.seed, RNG_CALIB,
-                         j->calib_idx, &j->n_calib, err);
-    if (rc == CS_OK) rc = nn_build(&j->work, j->net.arch, j->net.width, j->net.in_c, j->net.in_h,
-                                   j->net.in_w, j->net.classes, err);
-    if (rc == CS_OK) rc = nn_plan(&j->work, batch, NN_PLAN_GRAD, err);
-    if (rc == CS_OK) rc = nn_plan(&j->net, (int)c->fim.batch, NN_PLAN_GRAD, err);
-    if (rc == CS_OK) rc = xbar_layers_from_net(&j->net, &e->xl, &e->n_xl, err);
-    if (rc == CS_OK) rc = quant_excluded(&j->net, &c->quant, e->excl, err);
-    if (rc) return rc;
-    e->so = &c->sweep;
-    e->qo = &c->quant;
-    e->hw = &c->xbar;
-    e->fo = &c->fim;
-    e->net = &j->net;
-    e->work = &j->work;
-    e->train = &j->train;
-    e->test = &j->test;
-    e->test_idx = j->test_idx;
-    e->n_test = j->n_test;
-    e->n_functional = j->n_test < 512 ? j->n_test : 512;
-    e->calib_idx = j->calib_idx;
-    e->n_calib = j->n_calib;
-    e->comm = &j->comm;
-    e->comm_self = comm_serial();
-    e->quiet = j->o->quiet;
-    e->stop = &g_stop;
-    if (!j->o->quiet && j->comm.rank == 0)
-        fprintf(stderr, "[sweep] Fisher information of the float model (%ld samples, %s)\n",
-                c->fim.samples, FIM_KIND_NAMES[c->fim.kind]);
-    return fim_compute(&j->net, &j->train, &c->fim, &j->comm, &e->fim_ref, err);
 }
 
 /* ---- rank 0: rows into the results file ---- */
@@ -263,13 +196,14 @@ static int lookup_point(void *ctx, const sweep_cand *c, int index, double cr, do
 static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err)
 {
     results *r = &j->res;
-    int primary = j->have[SENS_HUTCHINSON] ? SENS_HUTCHINSON : j->cfg->sweep.methods.v[0];
+    pipeline *p = &j->p;
+    int primary = p->have[SENS_HUTCHINSON] ? SENS_HUTCHINSON : j->cfg->sweep.methods.v[0];
     if (!j->resumed) {
-        int rc = results_init(r, j->sens[primary].strips.n_layers, j->sens[primary].strips.n_strips, err);
+        int rc = results_init(r, p->sens[primary].strips.n_layers, p->sens[primary].strips.n_strips, err);
         if (rc) return rc;
         snprintf(r->run_id, sizeof r->run_id, "%s", j->run_id);
         snprintf(r->config_hash, sizeof r->config_hash, "%s", j->hash);
-        snprintf(r->model_sha, sizeof r->model_sha, "%s", j->sha);
+        snprintf(r->model_sha, sizeof r->model_sha, "%s", p->sha);
         snprintf(r->model_file, sizeof r->model_file, "%s", j->cfg->model.file);
         r->config_text = config_canonical(j->cfg, 1, err);
         if (!r->config_text) return CS_ERR_RUNTIME;
@@ -278,19 +212,19 @@ static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err)
         r->max_steps = j->cfg->sweep.dynamic_max_steps;
         r->shard_k = shard_k;
         r->shard_n = shard_n;
-        sens_result_free(&r->sens);
-        r->sens = j->sens[primary]; /* shared, not copied: see job_free */
-        r->sens_org = j->org[primary];
         for (int m = 0; m < 4; m++)
-            if (j->have[m]) {
+            if (p->have[m]) {
                 r->omega[m] = cs_alloc((size_t)r->n_strips, sizeof(double), err);
                 if (!r->omega[m]) return CS_ERR_RUNTIME;
-                memcpy(r->omega[m], j->sens[m].omega, sizeof(double) * (size_t)r->n_strips);
+                memcpy(r->omega[m], p->sens[m].omega, sizeof(double) * (size_t)r->n_strips);
             }
-        memset(&j->sens[primary], 0, sizeof j->sens[primary]);
-        j->env.omega[primary] = r->sens.omega;
-        j->env.trace[primary] = r->sens.trace;
-        j->env.strips = &r->sens.strips;
+        /* the primary sensitivity moves into the results (the environment points at it) */
+        sens_result_free(&r->sens);
+        pipeline_take_sens(p, primary, &r->sens);
+        r->sens_org = p->org[primary];
+        p->env.omega[primary] = r->sens.omega;
+        p->env.trace[primary] = r->sens.trace;
+        p->env.strips = &r->sens.strips;
     }
     for (long i = 0; i < r->n_rows; i++) {
         const sweep_row *w = &r->rows[i];
@@ -306,20 +240,14 @@ static int run_sweep(sweep_job *j, cs_error *err)
     const cs_config *c = j->cfg;
     int shard_k, shard_n;
     snprintf(j->out, sizeof j->out, "%s", j->o->output ? j->o->output : c->output.file);
-    nn_set_threads(1);
     int rc = parse_shard(j->o->shard, &shard_k, &shard_n, err);
     if (rc == CS_OK) rc = make_candidates(j, err);
-    if (rc == CS_OK) rc = setup_data(c, DATA_TRAIN, &j->train, err);
-    if (rc == CS_OK) rc = setup_data(c, DATA_TEST, &j->test, err);
-    if (rc == CS_OK) rc = setup_model(c, &j->train, &j->net, &j->meta, err);
-    if (rc == CS_OK) rc = stage_model_hash(c, &j->net, j->sha, err);
+    if (rc == CS_OK) rc = pipeline_model(&j->p, c, &j->comm, err);
     if (rc == CS_OK) rc = make_run_id(j, err);
     if (rc == CS_OK) rc = open_existing(j, shard_k, shard_n, err);
     if (rc == CS_OK && j->comm.rank == 0) rc = stage_mkdirs_parent(j->out, err);
     if ((rc = comm_agree(&j->comm, rc, err))) return rc;
-    j->t0 = cs_now();
-    if ((rc = sensitivities(j, err))) return rc;
-    rc = prepare_env(j, err);
+    rc = prepare(j, err);
     if (rc == CS_OK) rc = init_results(j, shard_k, shard_n, err);
     if ((rc = comm_agree(&j->comm, rc, err))) return rc;
     if (!j->o->quiet && j->comm.rank == 0)
@@ -332,7 +260,7 @@ static int run_sweep(sweep_job *j, cs_error *err)
     j->t0 = cs_now();
     if (j->comm.rank == 0 && !j->resumed) rc = results_write(j->out, &j->res, err);
     if ((rc = comm_agree(&j->comm, rc, err))) return rc;
-    rc = sweep_run(&j->env, &plan, &sink, err);
+    rc = sweep_run(&j->p.env, &plan, &sink, err);
     if (rc == CS_OK && j->comm.rank == 0) rc = results_write(j->out, &j->res, err);
     if ((rc = comm_agree(&j->comm, rc, err)) || j->comm.rank != 0) return rc;
     if (g_stop) {
@@ -350,20 +278,8 @@ static int run_sweep(sweep_job *j, cs_error *err)
 
 static void job_free(sweep_job *j)
 {
-    for (int m = 0; m < 4; m++) sens_result_free(&j->sens[m]);
+    pipeline_close(&j->p);
     results_free(&j->res);
-    data_free(&j->train);
-    data_free(&j->test);
-    nn_free(&j->net);
-    nn_free(&j->work);
-    nn_free(&j->snet);
-    fim_free(&j->env.fim_ref);
-    free(j->env.xl);
-    free(j->env.x);
-    free(j->env.y);
-    free(j->env.excl);
-    free(j->test_idx);
-    free(j->calib_idx);
     free(j->fixed);
     free(j->searches);
     free(j->fixed_done);

@@ -42,13 +42,19 @@ static const char USAGE_SWEEP[] =
     "  --json            print the Pareto front as one JSON object at the end\n" COMMON_OPTS;
 
 static const char USAGE_EVAL[] =
-    "usage: cimsweep eval -c CFG [--cr X] [--method M] [--functional] [--json]\n\n"
-    "Evaluate one candidate on the test set: without --cr the float model; with --cr X the\n"
-    "mixed-precision model at compression ratio X (share of strips at low precision).\n\n"
+    "usage: cimsweep eval -c CFG [--cr X] [--method M] [--integer] [--functional] [--json]\n\n"
+    "Evaluate one candidate on the test set (data.eval_samples images, 0 = all): without --cr\n"
+    "the float model; with --cr X the mixed-precision model at compression ratio X (share of\n"
+    "strips at quant.low_bits; no alignment), with its crossbar energy and latency.\n\n"
     "  -c CFG            configuration file\n"
     "  --cr X            target compression ratio in [0, 1]\n"
-    "  --method M        hutchinson | activation | magnitude | random\n"
-    "  --functional      also run the crossbar ADC simulation (hardware-aware accuracy)\n"
+    "  --method M        hutchinson | activation | magnitude | random (default\n"
+    "                    sensitivity.method)\n"
+    "  --integer         run the integer precision-coordinated path (E13) instead of\n"
+    "                    fake quantization\n"
+    "  --functional      also run the crossbar ADC simulation (hardware-aware accuracy, on\n"
+    "                    the first 512 evaluation images)\n"
+    "  --sens SENS.h5    use this sensitivity file (same model and settings)\n"
     "  --no-cache        recompute the sensitivity even if cached\n"
     "  --json            print one JSON object\n" COMMON_OPTS;
 

@@ -43,7 +43,7 @@ int cli_help(const char *cmd)
 }
 
 enum { L_SET = 1000, L_JSON, L_RESUME, L_NO_CACHE, L_CR, L_METHOD, L_FUNCTIONAL, L_CSV,
-       L_MARKDOWN, L_LATEX, L_NETWORK, L_BITS, L_SHARD, L_SENS };
+       L_MARKDOWN, L_LATEX, L_NETWORK, L_BITS, L_SHARD, L_SENS, L_INTEGER };
 
 static const struct option LONG_OPTS[] = {
     {"config", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
@@ -55,7 +55,7 @@ static const struct option LONG_OPTS[] = {
     {"csv", required_argument, NULL, L_CSV},  {"markdown", no_argument, NULL, L_MARKDOWN},
     {"latex", no_argument, NULL, L_LATEX},    {"network", required_argument, NULL, L_NETWORK},
     {"bits", required_argument, NULL, L_BITS}, {"shard", required_argument, NULL, L_SHARD},
-    {"sens", required_argument, NULL, L_SENS},
+    {"sens", required_argument, NULL, L_SENS},   {"integer", no_argument, NULL, L_INTEGER},
     {NULL, 0, NULL, 0}};
 
 static unsigned option_mask(int c)
@@ -78,6 +78,7 @@ static unsigned option_mask(int c)
     case L_BITS: return OPT_NETWORK;
     case L_SHARD: return OPT_SHARD;
     case L_SENS: return OPT_SENS;
+    case L_INTEGER: return OPT_INTEGER;
     default: return 0;
     }
 }
@@ -102,6 +103,7 @@ static void store_option(int c, cli_opts *o)
     case L_BITS: o->bits = optarg; break;
     case L_SHARD: o->shard = optarg; break;
     case L_SENS: o->sens = optarg; break;
+    case L_INTEGER: o->integer = 1; break;
     default: break;
     }
 }

@@ -981,7 +981,13 @@ char *config_canonical(const cs_config *c, int with_output, cs_error *err)
 
 int config_hash(const cs_config *c, char hex[65], cs_error *err)
 {
-    char *text = config_canonical(c, 0, err);
+    /* where the model file lies does not change results: its contents are hashed apart */
+    cs_config *tmp = malloc(sizeof *tmp);
+    if (!tmp) return cs_fail(err, CS_ERR_RUNTIME, "out of memory");
+    *tmp = *c;
+    if (tmp->model.file[0]) snprintf(tmp->model.file, sizeof tmp->model.file, "(file)");
+    char *text = config_canonical(tmp, 0, err);
+    free(tmp);
     if (!text) return CS_ERR_RUNTIME;
     sha256_hex(text, strlen(text), hex);
     free(text);

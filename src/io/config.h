@@ -72,7 +72,8 @@ int config_validate(cs_config *c, cs_error *err);
  * results. Returns malloc'd text or NULL. */
 char *config_canonical(const cs_config *c, int with_output, cs_error *err);
 
-/* SHA-256 of the canonical text without the output section. */
+/* SHA-256 of the canonical text without the output section and with model.file reduced to
+ * whether it is set (the run id hashes the model file's contents apart). */
 int config_hash(const cs_config *c, char hex[65], cs_error *err);
 
 /* Was key given by a file or --set (not left at its default)? */

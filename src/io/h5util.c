@@ -25,7 +25,7 @@ int h5_open_read(const char *path, hid_t *file, cs_error *err)
     if (is <= 0)
         return cs_fail(err, CS_ERR_INPUT, "%s: not an HDF5 file (or truncated)", path);
     *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (*file < 0) return cs_fail(err, CS_ERR_INPUT, "%s: cannot open as HDF5 (damaged?)", path);
+    if (*file < 0) return cs_fail(err, CS_ERR_INPUT, "%s: damaged or truncated HDF5 file", path);
     return CS_OK;
 }
 

@@ -103,8 +103,10 @@ int sweep_evaluate(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_laye
     data_feed feed = {e->train, e->calib_idx, e->n_calib, 0, 0, 0};
     nn_source src = data_source(&feed);
     rc = quant_calibrate_acts(e->work, &src, &qo, &qn, e->x, e->y, err);
+    if (rc == CS_OK && e->integer_path) rc = quant_use_integer_path(e->work, &qn, err);
     if (rc == CS_OK) {
         accuracy(e, e->n_test, row);
+        nn_set_qforward(e->work, NULL, NULL);
         row->hw_top1 = NAN;
         if (e->so->functional) {
             xbar_functional_ctx fx;
@@ -120,7 +122,8 @@ int sweep_evaluate(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_laye
             xbar_functional_free(&fx);
         }
     }
-    if (rc == CS_OK) rc = fisher_distance(e, &qn, row, err);
+    row->fim_distance = NAN;
+    if (rc == CS_OK && !e->skip_fim) rc = fisher_distance(e, &qn, row, err);
     quant_net_free(&qn);
     if (rc == CS_OK) rc = crossbars(e, bits, row, layers, err);
     if (rc) return rc;

@@ -17,7 +17,8 @@ static int usable(const sweep_row *r, int by_latency)
 
 typedef struct point {
     double cost, top1;
-    long i;
+    long i;       /* position in rows */
+    int64_t cand; /* candidate index: ties go to the lowest, whatever the row order */
 } point;
 
 static int by_cost_then_top1(const void *a, const void *b)
@@ -25,7 +26,7 @@ static int by_cost_then_top1(const void *a, const void *b)
     const point *x = a, *y = b;
     if (x->cost != y->cost) return x->cost < y->cost ? -1 : 1;
     if (x->top1 != y->top1) return x->top1 > y->top1 ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
+    return (x->cand > y->cand) - (x->cand < y->cand);
 }
 
 long sweep_pareto(const sweep_row *rows, long n, int by_latency, long *front)
@@ -34,10 +35,10 @@ long sweep_pareto(const sweep_row *rows, long n, int by_latency, long *front)
     if (!p) return 0;
     long m = 0;
     for (long i = 0; i < n; i++)
-        if (usable(&rows[i], by_latency)) p[m++] = (point){cost_of(&rows[i], by_latency), rows[i].top1, i};
+        if (usable(&rows[i], by_latency)) p[m++] = (point){cost_of(&rows[i], by_latency), rows[i].top1, i, rows[i].index};
     qsort(p, (size_t)m, sizeof *p, by_cost_then_top1);
     /* sweep in increasing cost: a point is on the front when its top-1 beats every cheaper
-     * (or equally cheap) point; equal points keep the first (lowest index) */
+     * (or equally cheap) point; equal points keep the lowest candidate index */
     long nf = 0;
     double best = -INFINITY;
     for (long k = 0; k < m; k++)

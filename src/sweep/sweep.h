@@ -108,6 +108,8 @@ typedef struct sweep_env {
     void (*tick)(void *ctx); /* called between batches (rank 0 drains results) */
     void *tick_ctx;
     volatile int *stop;      /* set (by a signal handler) to stop after the current unit */
+    int skip_fim;            /* no Fisher distance (eval) */
+    int integer_path;        /* accuracy through the integer path (E13) instead of fake-quant */
 } sweep_env;
 
 /* The fixed candidates of a sweep: methods x bit pairs x align modes x (CR or tau grid),
@@ -162,9 +164,9 @@ int sweep_dynamic(sweep_env *e, const sweep_cand *search, sweep_point_fn point,
 
 /* ---- Pareto fronts ---- */
 
-/* Indices (into rows) of the front maximising top-1 and minimising cost (energy or latency),
- * sorted by cost; rows not done or with NaN values are ignored; exact duplicates keep the
- * lowest index. Returns the front size. */
+/* Positions (into rows) of the front maximising top-1 and minimising cost (energy or
+ * latency), sorted by cost; rows not done or with NaN values are ignored; of exact
+ * duplicates the lowest candidate index stays. Returns the front size. */
 long sweep_pareto(const sweep_row *rows, long n, int by_latency, long *front);
 
 /* Hypervolume (area) dominated by the front relative to the reference point
