@@ -10,6 +10,7 @@
 #include "base/rng.h"
 #include "cli/cli.h"
 #include "cli/setup.h"
+#include "cli/stage.h"
 #include "cs_version.h"
 #include "sweep/mpi_comm.h"
 
@@ -65,6 +66,7 @@ static int trainer_init(trainer *t, const cli_opts *o, cs_error *err)
         return cs_fail(err, CS_ERR_INPUT, "no output file: give -o MODEL.h5 or set model.file");
     snprintf(t->out, sizeof t->out, "%s", out);
     snprintf(t->ckpt, sizeof t->ckpt, "%s.ckpt", out);
+    if (t->comm.rank == 0 && stage_mkdirs_parent(out, err) != CS_OK) return CS_ERR_RUNTIME;
     int rc = setup_data(cfg, DATA_TRAIN, &t->train, err);
     if (rc == CS_OK) rc = setup_data(cfg, DATA_TEST, &t->test, err);
     if (rc) return rc;

@@ -233,6 +233,11 @@ int h5_read_text(hid_t loc, const char *name, char **text, const char *path, cs_
     return CS_OK;
 }
 
+void h5_temp_name(const char *path, char *tmp, size_t n)
+{
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+}
+
 int h5_commit_file(const char *tmp, const char *dst, cs_error *err)
 {
     int fd = open(tmp, O_RDONLY);

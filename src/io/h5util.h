@@ -50,6 +50,10 @@ int h5_read_text(hid_t loc, const char *name, char **text, const char *path, cs_
 /* Create intermediate groups as needed (link-creation property list). */
 hid_t h5_lcpl(void);
 
+/* A temporary name next to path, unique per process ("path.tmp.<pid>"), so concurrent
+ * writers of the same file (shards sharing a cache) never collide. */
+void h5_temp_name(const char *path, char *tmp, size_t n);
+
 /* Atomically replace dst by src (rename after fsync). */
 int h5_commit_file(const char *tmp, const char *dst, cs_error *err);
 

@@ -30,8 +30,8 @@ static int write_attrs(hid_t f, const nn_net *net, const model_meta *m)
 static int write_model(const char *path, const nn_net *net, const model_meta *meta,
                        const train_state *st, cs_error *err)
 {
-    char tmp[CS_PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[CS_PATH_MAX + 32];
+    h5_temp_name(path, tmp, sizeof tmp);
     hid_t f;
     int rc = h5_create(tmp, &f, err);
     if (rc) return rc;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "io/h5util.h"
+#include "sweep/schedule.h"
 
 /* ---- compound types ---- */
 
@@ -172,8 +173,11 @@ int results_add(results *r, const sweep_row *row, const sweep_layer_row *layers,
 
 long results_total(const results *r)
 {
-    long total = r->fixed;
+    sweep_plan p = {NULL, r->fixed, NULL, r->searches, NULL, NULL, NULL, NULL, r->shard_k, r->shard_n};
+    long total = 0;
+    for (long i = 0; i < r->fixed; i++) total += sweep_in_shard(&p, i, r->max_steps);
     for (long k = 0; k < r->searches; k++) {
+        if (!sweep_in_shard(&p, r->fixed + k, r->max_steps)) continue;
         long steps = r->max_steps;
         for (long i = 0; i < r->n_rows; i++) {
             const sweep_row *w = &r->rows[i];
@@ -307,8 +311,8 @@ static int write_pareto(hid_t f, const results *r)
 
 int results_write(const char *path, results *r, cs_error *err)
 {
-    char tmp[CS_PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[CS_PATH_MAX + 32];
+    h5_temp_name(path, tmp, sizeof tmp);
     int rc = results_pareto(r, err);
     hid_t f;
     if (rc == CS_OK) rc = h5_create(tmp, &f, err);

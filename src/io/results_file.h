@@ -52,8 +52,8 @@ int results_add(results *r, const sweep_row *row, const sweep_layer_row *layers,
 /* Recompute the Pareto fronts and hypervolumes of the done rows. */
 int results_pareto(results *r, cs_error *err);
 
-/* Total candidates: fixed ones plus, per dynamic search, its steps when finished (its chosen
- * row exists) else max_steps. */
+/* Total candidates (of the shard, for a shard file): fixed ones plus, per dynamic search,
+ * its steps when finished (its chosen row exists) else max_steps. */
 long results_total(const results *r);
 
 /* Write atomically; rows sorted by candidate index. */

@@ -199,8 +199,8 @@ int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org
 int sens_file_write(const char *path, const sens_result *r, const sens_origin *org,
                     cs_error *err)
 {
-    char tmp[CS_PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[CS_PATH_MAX + 32];
+    h5_temp_name(path, tmp, sizeof tmp);
     hid_t f;
     int rc = h5_create(tmp, &f, err);
     if (rc) return rc;
