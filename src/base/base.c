@@ -8,8 +8,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-int cs_fail(cs_error *err, int code, const char *fmt, ...)
-{
+int cs_fail(cs_error *err, int code, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -20,8 +19,7 @@ int cs_fail(cs_error *err, int code, const char *fmt, ...)
     return code;
 }
 
-int cs_wrap(cs_error *err, const char *fmt, ...)
-{
+int cs_wrap(cs_error *err, const char *fmt, ...) {
     if (!err) return CS_ERR_RUNTIME;
     char prefix[512], old[sizeof err->msg];
     va_list ap;
@@ -34,15 +32,13 @@ int cs_wrap(cs_error *err, const char *fmt, ...)
     return err->code;
 }
 
-void cs_error_clear(cs_error *err)
-{
+void cs_error_clear(cs_error *err) {
     if (!err) return;
     err->code = CS_OK;
     err->msg[0] = '\0';
 }
 
-void *cs_alloc(size_t n, size_t size, cs_error *err)
-{
+void *cs_alloc(size_t n, size_t size, cs_error *err) {
     if (n == 0 || size == 0) n = size = 1;
     if (n > SIZE_MAX / size) {
         cs_fail(err, CS_ERR_RUNTIME, "allocation of %zu x %zu bytes overflows", n, size);
@@ -53,8 +49,7 @@ void *cs_alloc(size_t n, size_t size, cs_error *err)
     return p;
 }
 
-void *cs_alloc_aligned(size_t n, size_t size, cs_error *err)
-{
+void *cs_alloc_aligned(size_t n, size_t size, cs_error *err) {
     if (n == 0 || size == 0) n = size = 1;
     if (n > (SIZE_MAX - 64) / size) {
         cs_fail(err, CS_ERR_RUNTIME, "allocation of %zu x %zu bytes overflows", n, size);
@@ -77,8 +72,7 @@ void *cs_alloc_aligned(size_t n, size_t size, cs_error *err)
     return p;
 }
 
-void *cs_realloc(void *p, size_t n, size_t size, cs_error *err)
-{
+void *cs_realloc(void *p, size_t n, size_t size, cs_error *err) {
     if (n == 0 || size == 0) n = size = 1;
     if (n > SIZE_MAX / size) {
         cs_fail(err, CS_ERR_RUNTIME, "allocation of %zu x %zu bytes overflows", n, size);
@@ -89,23 +83,20 @@ void *cs_realloc(void *p, size_t n, size_t size, cs_error *err)
     return q;
 }
 
-char *cs_strdup(const char *s, cs_error *err)
-{
+char *cs_strdup(const char *s, cs_error *err) {
     size_t n = strlen(s) + 1;
     char *d = cs_alloc(n, 1, err);
     if (d) memcpy(d, s, n);
     return d;
 }
 
-double cs_now(void)
-{
+double cs_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void cs_format_duration(double s, char *buf, size_t n)
-{
+void cs_format_duration(double s, char *buf, size_t n) {
     if (s < 0 || s != s) s = 0;
     if (s >= 3600)
         snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
@@ -115,8 +106,7 @@ void cs_format_duration(double s, char *buf, size_t n)
         snprintf(buf, n, "%.1fs", s);
 }
 
-void cs_progress_start(cs_progress *p, const char *what, long total, int quiet)
-{
+void cs_progress_start(cs_progress *p, const char *what, long total, int quiet) {
     p->what = what;
     p->total = total;
     p->quiet = quiet;
@@ -124,27 +114,26 @@ void cs_progress_start(cs_progress *p, const char *what, long total, int quiet)
     p->t_start = p->t_last = cs_now();
 }
 
-void cs_progress_update(cs_progress *p, long done, const char *detail, int final)
-{
+void cs_progress_update(cs_progress *p, long done, const char *detail, int final) {
     if (p->quiet) return;
     double now = cs_now();
     if (!final && now - p->t_last < p->interval_s) return;
     p->t_last = now;
     double el = now - p->t_start;
     char eta[32] = "?", elapsed[32];
-    if (done > 0 && p->total > 0) cs_format_duration(el / done * (p->total - done), eta, sizeof eta);
+    if (done > 0 && p->total > 0)
+        cs_format_duration(el / done * (p->total - done), eta, sizeof eta);
     cs_format_duration(el, elapsed, sizeof elapsed);
     if (final)
         fprintf(stderr, "[%s] %ld/%ld done in %s%s%s\n", p->what, done, p->total, elapsed,
                 detail ? "  " : "", detail ? detail : "");
     else
-        fprintf(stderr, "[%s] %ld/%ld  elapsed %s  ETA %s%s%s\n", p->what, done, p->total,
-                elapsed, eta, detail ? "  " : "", detail ? detail : "");
+        fprintf(stderr, "[%s] %ld/%ld  elapsed %s  ETA %s%s%s\n", p->what, done, p->total, elapsed,
+                eta, detail ? "  " : "", detail ? detail : "");
     fflush(stderr);
 }
 
-int cs_name_index(const char *const *names, const char *name)
-{
+int cs_name_index(const char *const *names, const char *name) {
     for (int i = 0; names[i]; i++)
         if (strcmp(names[i], name) == 0) return i;
     return -1;

@@ -22,8 +22,7 @@ typedef struct cs_error {
 
 /* Record a failure in err (may be NULL) and return code, so callers write
  * `return cs_fail(err, CS_ERR_INPUT, "%s: bad magic", path);`. */
-int cs_fail(cs_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int cs_fail(cs_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix an existing message with more context ("while loading X: ") and return its code. */
 int cs_wrap(cs_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,8 +4,7 @@
 #include <string.h>
 
 static int serial_allgatherv(cs_comm *c, const void *send, size_t n, void **recv, size_t *counts,
-                             cs_error *err)
-{
+                             cs_error *err) {
     (void)c;
     *recv = cs_alloc(n ? n : 1, 1, err);
     if (!*recv) return CS_ERR_RUNTIME;
@@ -14,32 +13,27 @@ static int serial_allgatherv(cs_comm *c, const void *send, size_t n, void **recv
     return CS_OK;
 }
 
-static int serial_bcast(cs_comm *c, void *buf, size_t n, int root, cs_error *err)
-{
+static int serial_bcast(cs_comm *c, void *buf, size_t n, int root, cs_error *err) {
     (void)c, (void)buf, (void)n, (void)root, (void)err;
     return CS_OK;
 }
 
-static int serial_allreduce_max(cs_comm *c, int *v, cs_error *err)
-{
+static int serial_allreduce_max(cs_comm *c, int *v, cs_error *err) {
     (void)c, (void)v, (void)err;
     return CS_OK;
 }
 
-static int serial_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err)
-{
+static int serial_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err) {
     (void)c, (void)v, (void)n, (void)err;
     return CS_OK;
 }
 
-static int serial_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err)
-{
+static int serial_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err) {
     (void)c, (void)v, (void)n, (void)err;
     return CS_OK;
 }
 
-cs_comm comm_serial(void)
-{
+cs_comm comm_serial(void) {
     cs_comm c = {0,
                  1,
                  NULL,
@@ -51,8 +45,7 @@ cs_comm comm_serial(void)
     return c;
 }
 
-int comm_agree(cs_comm *c, int status, cs_error *err)
-{
+int comm_agree(cs_comm *c, int status, cs_error *err) {
     int worst = status;
     cs_error tmp;
     if (c->allreduce_max(c, &worst, &tmp) != CS_OK) {
@@ -65,8 +58,7 @@ int comm_agree(cs_comm *c, int status, cs_error *err)
 }
 
 int comm_share_units(cs_comm *c, long n_units, const int *owner, void **bufs,
-                     const size_t *unit_bytes, cs_error *err)
-{
+                     const size_t *unit_bytes, cs_error *err) {
     if (c->size == 1) return CS_OK;
     size_t mine = 0;
     for (long u = 0; u < n_units; u++)
@@ -115,15 +107,13 @@ typedef struct unit_cost {
     double cost;
 } unit_cost;
 
-static int by_cost_desc(const void *a, const void *b)
-{
+static int by_cost_desc(const void *a, const void *b) {
     const unit_cost *x = a, *y = b;
     if (x->cost != y->cost) return x->cost > y->cost ? -1 : 1;
     return x->u < y->u ? -1 : (x->u > y->u);
 }
 
-int comm_balance(const cs_comm *c, long n_units, const double *cost, int *owner, cs_error *err)
-{
+int comm_balance(const cs_comm *c, long n_units, const double *cost, int *owner, cs_error *err) {
     unit_cost *uc = cs_alloc((size_t)n_units, sizeof *uc, err);
     double *load = cs_alloc((size_t)c->size, sizeof *load, err);
     if (!uc || !load) {

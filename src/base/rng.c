@@ -8,8 +8,7 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-static void philox_round(uint32_t c[4], const uint32_t k[2])
-{
+static void philox_round(uint32_t c[4], const uint32_t k[2]) {
     uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
     uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
     uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
@@ -22,8 +21,7 @@ static void philox_round(uint32_t c[4], const uint32_t k[2])
     c[3] = lo0;
 }
 
-static void philox4x32_10(const uint32_t in[4], const uint32_t key[2], uint32_t out[4])
-{
+static void philox4x32_10(const uint32_t in[4], const uint32_t key[2], uint32_t out[4]) {
     uint32_t c[4] = {in[0], in[1], in[2], in[3]};
     uint32_t k[2] = {key[0], key[1]};
     for (int i = 0; i < 10; i++) {
@@ -34,8 +32,7 @@ static void philox4x32_10(const uint32_t in[4], const uint32_t key[2], uint32_t 
     for (int i = 0; i < 4; i++) out[i] = c[i];
 }
 
-void rng_init(rng_stream *r, uint64_t seed, uint32_t purpose, uint64_t index)
-{
+void rng_init(rng_stream *r, uint64_t seed, uint32_t purpose, uint64_t index) {
     r->key[0] = (uint32_t)seed;
     r->key[1] = (uint32_t)(seed >> 32);
     r->ctr[0] = 0; /* block counter within the stream */
@@ -45,8 +42,7 @@ void rng_init(rng_stream *r, uint64_t seed, uint32_t purpose, uint64_t index)
     r->used = 4;
 }
 
-uint32_t rng_u32(rng_stream *r)
-{
+uint32_t rng_u32(rng_stream *r) {
     if (r->used == 4) {
         philox4x32_10(r->ctr, r->key, r->buf);
         r->ctr[0]++;
@@ -55,14 +51,12 @@ uint32_t rng_u32(rng_stream *r)
     return r->buf[r->used++];
 }
 
-double rng_uniform(rng_stream *r)
-{
+double rng_uniform(rng_stream *r) {
     uint64_t a = rng_u32(r) >> 5, b = rng_u32(r) >> 6; /* 27 + 26 bits */
     return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
 }
 
-uint64_t rng_below(rng_stream *r, uint64_t n)
-{
+uint64_t rng_below(rng_stream *r, uint64_t n) {
     if (n <= 1) return 0;
     if (n <= UINT32_MAX) {
         uint32_t lim = (uint32_t)(UINT32_MAX - (UINT32_MAX % n + 1) % n);
@@ -77,15 +71,13 @@ uint64_t rng_below(rng_stream *r, uint64_t n)
     return x % n;
 }
 
-double rng_normal(rng_stream *r)
-{
+double rng_normal(rng_stream *r) {
     double u1 = rng_uniform(r), u2 = rng_uniform(r);
     if (u1 < 1e-300) u1 = 1e-300;
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-void rng_rademacher(rng_stream *r, float *v, long n)
-{
+void rng_rademacher(rng_stream *r, float *v, long n) {
     long i = 0;
     while (i < n) {
         uint32_t bits = rng_u32(r);
@@ -93,8 +85,7 @@ void rng_rademacher(rng_stream *r, float *v, long n)
     }
 }
 
-void rng_shuffle(rng_stream *r, long *perm, long n)
-{
+void rng_shuffle(rng_stream *r, long *perm, long n) {
     for (long i = n - 1; i > 0; i--) {
         long j = (long)rng_below(r, (uint64_t)i + 1);
         long t = perm[i];

@@ -9,17 +9,17 @@
 
 /* Purposes: one per use of randomness, so streams never overlap. */
 enum {
-    RNG_PROBE = 1,      /* Hutchinson Rademacher probes: index = layer << 32 | probe */
-    RNG_CALIB = 2,      /* choice of the calibration set D_h */
+    RNG_PROBE = 1,        /* Hutchinson Rademacher probes: index = layer << 32 | probe */
+    RNG_CALIB = 2,        /* choice of the calibration set D_h */
     RNG_RANDOM_OMEGA = 3, /* the `random` sensitivity control */
-    RNG_INIT = 4,       /* weight initialisation: index = parameter number */
-    RNG_SHUFFLE = 5,    /* training order: index = epoch */
-    RNG_AUGMENT = 6,    /* crop/flip: index = epoch << 32 | sample */
-    RNG_FISHER = 7,     /* Fisher sample choice and sampled labels */
-    RNG_SKETCH = 8,     /* random projection of gradients */
-    RNG_SUBSET = 9,     /* evaluation subsets */
-    RNG_SYNTH = 10,     /* synthetic data set */
-    RNG_TEST = 99       /* tests */
+    RNG_INIT = 4,         /* weight initialisation: index = parameter number */
+    RNG_SHUFFLE = 5,      /* training order: index = epoch */
+    RNG_AUGMENT = 6,      /* crop/flip: index = epoch << 32 | sample */
+    RNG_FISHER = 7,       /* Fisher sample choice and sampled labels */
+    RNG_SKETCH = 8,       /* random projection of gradients */
+    RNG_SUBSET = 9,       /* evaluation subsets */
+    RNG_SYNTH = 10,       /* synthetic data set */
+    RNG_TEST = 99         /* tests */
 };
 
 typedef struct rng_stream {

@@ -22,13 +22,13 @@ typedef struct eval_job {
     int method;
 } eval_job;
 
-static int parse_args(eval_job *j, cs_error *err)
-{
+static int parse_args(eval_job *j, cs_error *err) {
     const cli_opts *o = j->o;
     j->method = j->cfg->sensitivity.method;
     if (o->method && (j->method = cs_name_index(SENS_METHOD_NAMES, o->method)) < 0)
         return cs_fail(err, CS_ERR_INPUT,
-                       "--method %s: expected hutchinson, activation, magnitude or random", o->method);
+                       "--method %s: expected hutchinson, activation, magnitude or random",
+                       o->method);
     if (!o->cr) {
         if (o->method || o->functional || j->o->integer)
             return cs_fail(err, CS_ERR_INPUT, "--method, --functional and --integer need --cr X");
@@ -44,8 +44,7 @@ static int parse_args(eval_job *j, cs_error *err)
 }
 
 /* The float model: accuracy only. */
-static void eval_float(eval_job *j)
-{
+static void eval_float(eval_job *j) {
     pipeline *p = &j->p;
     nn_net *net = &p->net;
     memset(&j->row, 0, sizeof j->row);
@@ -67,8 +66,7 @@ static void eval_float(eval_job *j)
     r->latency_s = r->util_all = r->hw_top1 = NAN;
 }
 
-static int eval_quantized(eval_job *j, cs_error *err)
-{
+static int eval_quantized(eval_job *j, cs_error *err) {
     pipeline *p = &j->p;
     const cs_config *c = j->cfg;
     j->bits = cs_alloc((size_t)p->env.strips->n_strips, 1, err);
@@ -78,15 +76,15 @@ static int eval_quantized(eval_job *j, cs_error *err)
     so.functional = j->o->functional;
     p->env.so = &so;
     p->env.integer_path = j->o->integer;
-    sweep_cand cand = {CAND_CR, j->method, ALIGN_NONE, (int)c->quant.high_bits,
-                       (int)c->quant.low_bits, j->row.cr_target};
+    sweep_cand cand = {
+        CAND_CR,         j->method, ALIGN_NONE, (int)c->quant.high_bits, (int)c->quant.low_bits,
+        j->row.cr_target};
     int rc = sweep_candidate(&p->env, &cand, 0, -1, &j->row, j->layers, j->bits, err);
     p->env.so = &c->sweep;
     return rc;
 }
 
-static void print_json(const eval_job *j)
-{
+static void print_json(const eval_job *j) {
     const sweep_row *r = &j->row;
     json_writer w;
     json_begin(&w, stdout);
@@ -126,8 +124,7 @@ static void print_json(const eval_job *j)
     json_end(&w);
 }
 
-static void print_table(const eval_job *j)
-{
+static void print_table(const eval_job *j) {
     const sweep_row *r = &j->row;
     const cs_config *c = j->cfg;
     printf("model    %s (%s, %ld parameters)\n", c->model.file[0] ? c->model.file : "(fresh)",
@@ -137,15 +134,17 @@ static void print_table(const eval_job *j)
         printf("float    top-1 %.2f %%  top-5 %.2f %%  loss %.4f\n", r->top1, r->top5, r->loss);
         return;
     }
-    printf("method   %s, %ld/%ld bits, CR target %.3f reached %.3f%s\n", SENS_METHOD_NAMES[j->method],
-           c->quant.high_bits, c->quant.low_bits, r->cr_target, r->cr_actual,
-           j->o->integer ? ", integer path (E13)" : "");
+    printf("method   %s, %ld/%ld bits, CR target %.3f reached %.3f%s\n",
+           SENS_METHOD_NAMES[j->method], c->quant.high_bits, c->quant.low_bits, r->cr_target,
+           r->cr_actual, j->o->integer ? ", integer path (E13)" : "");
     printf("accuracy top-1 %.2f %%  top-5 %.2f %%  loss %.4f", r->top1, r->top5, r->loss);
-    if (isfinite(r->hw_top1)) printf("  hardware-aware top-1 %.2f %% (%ld images)", r->hw_top1, j->p.env.n_functional);
-    printf("\nenergy   %.4g uJ per image (ADC %.4g, accumulation %.4g, other %.4g); latency %.4g us; "
-           "utilization %.1f %%\n\n",
-           r->energy_j * 1e6, r->energy_adc_j * 1e6, r->energy_accum_j * 1e6, r->energy_other_j * 1e6,
-           r->latency_s * 1e6, r->util_all);
+    if (isfinite(r->hw_top1))
+        printf("  hardware-aware top-1 %.2f %% (%ld images)", r->hw_top1, j->p.env.n_functional);
+    printf(
+        "\nenergy   %.4g uJ per image (ADC %.4g, accumulation %.4g, other %.4g); latency %.4g us; "
+        "utilization %.1f %%\n\n",
+        r->energy_j * 1e6, r->energy_adc_j * 1e6, r->energy_accum_j * 1e6, r->energy_other_j * 1e6,
+        r->latency_s * 1e6, r->util_all);
     printf("%-28s %7s %7s %6s %5s %10s\n", "layer", "strips", "low", "CR", "bits", "xbars H/L");
     for (int q = 0; q < j->p.env.strips->n_layers; q++) {
         const sweep_layer_row *l = &j->layers[q];
@@ -156,8 +155,7 @@ static void print_table(const eval_job *j)
     }
 }
 
-static int run_eval(eval_job *j, cs_error *err)
-{
+static int run_eval(eval_job *j, cs_error *err) {
     int rc = parse_args(j, err);
     if (rc == CS_OK) rc = pipeline_model(&j->p, j->cfg, &j->comm, err);
     pipeline_opts po = {{0, 0, 0, 0}, 0, j->o->sens, j->o->no_cache, j->o->quiet};
@@ -179,8 +177,7 @@ static int run_eval(eval_job *j, cs_error *err)
     return CS_OK;
 }
 
-int cmd_eval(int argc, char **argv)
-{
+int cmd_eval(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("eval", argc, argv,
                        OPT_CONFIG | OPT_SET | OPT_JSON | OPT_CR | OPT_METHOD | OPT_FUNCTIONAL |

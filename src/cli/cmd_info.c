@@ -10,8 +10,7 @@
 #include "io/results_file.h"
 #include "sens/sens.h"
 
-static int info_config(const cli_opts *o)
-{
+static int info_config(const cli_opts *o) {
     cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
     if (!cfg) return 1;
     int rc = cli_load_config("info", o, cfg);
@@ -44,8 +43,7 @@ static int info_config(const cli_opts *o)
     return 0;
 }
 
-static void model_summary(const char *path, const nn_net *net, const model_meta *m, int json)
-{
+static void model_summary(const char *path, const nn_net *net, const model_meta *m, int json) {
     sens_strips st;
     cs_error err;
     long strips = sens_strip_table(net, &st, &err) == CS_OK ? st.n_strips : -1;
@@ -81,8 +79,8 @@ static void model_summary(const char *path, const nn_net *net, const model_meta 
                NN_ARCH_NAMES[net->arch], net->width, net->in_c, net->in_h, net->in_w, net->classes);
         printf("trained on %s, %ld epochs, test top-1 %.2f %%; %s\n", m->dataset, m->epochs,
                m->test_top1, m->producer);
-        printf("%ld parameters, %d conv/linear layers, %ld strips\n\n", nn_count_trainable(net), net->n_q,
-               strips);
+        printf("%ld parameters, %d conv/linear layers, %ld strips\n\n", nn_count_trainable(net),
+               net->n_q, strips);
         printf("%-32s %-22s %10s\n", "parameter", "shape", "size");
         for (int i = 0; i < net->n_params; i++) {
             const nn_param *p = &net->params[i];
@@ -102,8 +100,7 @@ static void model_summary(const char *path, const nn_net *net, const model_meta 
     sens_strips_free(&st);
 }
 
-static void results_summary(const char *path, results *r, int json)
-{
+static void results_summary(const char *path, results *r, int json) {
     cs_error err;
     results_pareto(r, &err);
     long total = results_total(r);
@@ -126,18 +123,18 @@ static void results_summary(const char *path, results *r, int json)
         return;
     }
     printf("%s: cimsweep results, run id %.16s\n", path, r->run_id);
-    printf("config hash %.16s; model %s (sha256 %.16s)\n", r->config_hash, r->model_file, r->model_sha);
+    printf("config hash %.16s; model %s (sha256 %.16s)\n", r->config_hash, r->model_file,
+           r->model_sha);
     printf("candidates: %ld of %ld done (%ld fixed, %ld dynamic searches of at most %ld steps)%s\n",
            r->n_rows, total, r->fixed, r->searches, r->max_steps,
            r->shard_n ? " in this shard" : "");
     printf("sensitivity: %s, %ld strips in %d layers\n", SENS_METHOD_NAMES[r->sens.method],
            r->n_strips, r->n_layers);
-    printf("Pareto front (top-1 vs energy): %ld points, hypervolume %.4g %%*uJ\n", r->n_front_energy,
-           r->hv_energy * 1e6);
+    printf("Pareto front (top-1 vs energy): %ld points, hypervolume %.4g %%*uJ\n",
+           r->n_front_energy, r->hv_energy * 1e6);
 }
 
-static int info_file(const char *path, int json)
-{
+static int info_file(const char *path, int json) {
     cs_error err;
     cs_error_clear(&err);
     hid_t f;
@@ -160,18 +157,19 @@ static int info_file(const char *path, int json)
         results_free(&r);
         return 0;
     }
-    cs_fail(&err, CS_ERR_INPUT, "%s: neither a cimsweep model nor a results file (format '%s')", path, fmt);
+    cs_fail(&err, CS_ERR_INPUT, "%s: neither a cimsweep model nor a results file (format '%s')",
+            path, fmt);
     return cli_error("info", &err);
 }
 
-int cmd_info(int argc, char **argv)
-{
+int cmd_info(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("info", argc, argv, OPT_CONFIG | OPT_SET | OPT_JSON | OPT_QUIET, &o);
     if (rc) return rc;
     if (o.help) return cli_help("info");
     if (o.config) {
-        if (o.n_positional) return cli_usage_error("info", "give either -c CFG or a file, not both");
+        if (o.n_positional)
+            return cli_usage_error("info", "give either -c CFG or a file, not both");
         return info_config(&o);
     }
     if (o.n_positional != 1) return cli_usage_error("info", "expected one FILE.h5 or -c CFG");

@@ -10,8 +10,7 @@
 #include "io/results_file.h"
 
 /* Add the rows of shard s into out, refusing duplicates. */
-static int take_rows(results *out, const results *s, const char *path, cs_error *err)
-{
+static int take_rows(results *out, const results *s, const char *path, cs_error *err) {
     long nb = (s->n_strips + 7) / 8;
     uint8_t *bits = cs_alloc((size_t)s->n_strips + 1, 1, err);
     if (!bits) return CS_ERR_RUNTIME;
@@ -24,7 +23,8 @@ static int take_rows(results *out, const results *s, const char *path, cs_error 
             break;
         }
         const uint8_t *a = s->assign + i * nb;
-        for (long b = 0; b < s->n_strips; b++) bits[b] = (a[b / 8] >> (b % 8) & 1) ? (uint8_t)w->high : (uint8_t)w->low;
+        for (long b = 0; b < s->n_strips; b++)
+            bits[b] = (a[b / 8] >> (b % 8) & 1) ? (uint8_t)w->high : (uint8_t)w->low;
         rc = results_add(out, w, s->layers + i * s->n_layers, bits, w->high, err);
     }
     free(bits);
@@ -32,8 +32,7 @@ static int take_rows(results *out, const results *s, const char *path, cs_error 
 }
 
 /* Every fixed candidate present, every dynamic search finished (its chosen row present). */
-static int check_complete(const results *r, cs_error *err)
-{
+static int check_complete(const results *r, cs_error *err) {
     for (long i = 0; i < r->fixed; i++)
         if (results_find(r, i) < 0)
             return cs_fail(err, CS_ERR_INPUT, "candidate %ld is missing from every shard", i);
@@ -47,8 +46,7 @@ static int check_complete(const results *r, cs_error *err)
     return CS_OK;
 }
 
-static int merge(const cli_opts *o, results *out, cs_error *err)
-{
+static int merge(const cli_opts *o, results *out, cs_error *err) {
     const char *dst = o->positional[0];
     if (access(dst, F_OK) == 0)
         return cs_fail(err, CS_ERR_INPUT, "%s exists; merge writes a new file", dst);
@@ -62,8 +60,8 @@ static int merge(const cli_opts *o, results *out, cs_error *err)
             continue;
         }
         if (strcmp(s.run_id, out->run_id) != 0)
-            rc = cs_fail(err, CS_ERR_INPUT, "%s: run id %.12s differs from %s's %.12s", o->positional[i],
-                         s.run_id, o->positional[1], out->run_id);
+            rc = cs_fail(err, CS_ERR_INPUT, "%s: run id %.12s differs from %s's %.12s",
+                         o->positional[i], s.run_id, o->positional[1], out->run_id);
         if (rc == CS_OK) rc = take_rows(out, &s, o->positional[i], err);
         results_free(&s);
     }
@@ -72,8 +70,7 @@ static int merge(const cli_opts *o, results *out, cs_error *err)
     return rc;
 }
 
-int cmd_merge(int argc, char **argv)
-{
+int cmd_merge(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("merge", argc, argv, OPT_JSON, &o);
     if (rc) return rc;

@@ -6,8 +6,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 
-int cmd_pareto(int argc, char **argv)
-{
+int cmd_pareto(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("pareto", argc, argv, OPT_TABLES | OPT_JSON, &o);
     if (rc) return rc;
@@ -28,7 +27,10 @@ int cmd_pareto(int argc, char **argv)
         if (o.json)
             report_pareto_json(stdout, &r);
         else
-            report_pareto(stdout, &r, o.markdown ? REPORT_MARKDOWN : o.latex ? REPORT_LATEX : REPORT_TEXT);
+            report_pareto(stdout, &r,
+                          o.markdown ? REPORT_MARKDOWN
+                          : o.latex  ? REPORT_LATEX
+                                     : REPORT_TEXT);
     }
     results_free(&r);
     return rc == CS_OK ? 0 : cli_error("pareto", &err);

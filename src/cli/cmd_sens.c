@@ -21,8 +21,7 @@ typedef struct sens_run {
     int cached;
 } sens_run;
 
-static void print_table(const sens_run *s)
-{
+static void print_table(const sens_run *s) {
     const sens_result *r = &s->res;
     const sens_strips *st = &r->strips;
     printf("%-28s %5s %5s %2s %7s %7s %12s %12s\n", "layer", "C", "M", "K", "strips", "probes",
@@ -31,16 +30,15 @@ static void print_table(const sens_run *s)
         const sens_layer *l = &st->layers[q];
         double om = 0;
         for (long i = 0; i < l->strips; i++) om += r->omega[l->strip_off + i];
-        printf("%-28s %5d %5d %2d %7ld %7ld %12.5g %12.5g\n", l->name, l->C, l->M, l->K,
-               l->strips, r->probes[q], r->layer_trace[q], om / (double)l->strips);
+        printf("%-28s %5d %5d %2d %7ld %7ld %12.5g %12.5g\n", l->name, l->C, l->M, l->K, l->strips,
+               r->probes[q], r->layer_trace[q], om / (double)l->strips);
     }
     printf("%s, partition %s: %ld strips in %d layers, %.1f s%s\n", SENS_METHOD_NAMES[r->method],
            SENS_PARTITION_NAMES[r->partition], st->n_strips, st->n_layers, r->seconds,
            s->cached == 1 ? " (cached)" : "");
 }
 
-static void print_json(const sens_run *s)
-{
+static void print_json(const sens_run *s) {
     const sens_result *r = &s->res;
     json_writer w;
     json_begin(&w, stdout);
@@ -68,8 +66,7 @@ static void print_json(const sens_run *s)
     json_end(&w);
 }
 
-static int run_sens(sens_run *s, const cli_opts *o, cs_error *err)
-{
+static int run_sens(sens_run *s, const cli_opts *o, cs_error *err) {
     const cs_config *cfg = s->cfg;
     nn_set_threads(1);
     int rc = setup_data(cfg, DATA_TRAIN, &s->train, err);
@@ -90,12 +87,11 @@ static int run_sens(sens_run *s, const cli_opts *o, cs_error *err)
     return CS_OK;
 }
 
-int cmd_sens(int argc, char **argv)
-{
+int cmd_sens(int argc, char **argv) {
     cli_opts o;
-    int rc = cli_parse("sens", argc, argv,
-                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_NO_CACHE | OPT_QUIET | OPT_SENS,
-                       &o);
+    int rc = cli_parse(
+        "sens", argc, argv,
+        OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_NO_CACHE | OPT_QUIET | OPT_SENS, &o);
     if (rc) return rc;
     if (o.help) return cli_help("sens");
     if (o.n_positional) return cli_usage_error("sens", "unexpected argument '%s'", o.positional[0]);

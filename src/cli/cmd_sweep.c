@@ -20,8 +20,7 @@
  * flight, leaving a complete results file for --resume (Slurm requeue). */
 static volatile int g_stop;
 
-static void on_signal(int sig)
-{
+static void on_signal(int sig) {
     (void)sig;
     g_stop = 1;
 }
@@ -34,7 +33,7 @@ typedef struct sweep_job {
     sweep_cand *fixed, *searches;
     long n_fixed, n_searches;
     uint8_t *fixed_done, *search_done;
-    results res;   /* rank 0: everything written so far; other ranks: what was resumed */
+    results res; /* rank 0: everything written so far; other ranks: what was resumed */
     int resumed;
     char out[CS_PATH_MAX], hash[65], run_id[65];
     double t0;
@@ -43,8 +42,7 @@ typedef struct sweep_job {
 
 /* ---- set-up ---- */
 
-static int parse_shard(const char *s, int *k, int *n, cs_error *err)
-{
+static int parse_shard(const char *s, int *k, int *n, cs_error *err) {
     char tail;
     if (!s) {
         *k = *n = 0;
@@ -55,8 +53,7 @@ static int parse_shard(const char *s, int *k, int *n, cs_error *err)
     return CS_OK;
 }
 
-static int make_candidates(sweep_job *j, cs_error *err)
-{
+static int make_candidates(sweep_job *j, cs_error *err) {
     const cs_config *c = j->cfg;
     j->n_fixed = sweep_fixed_candidates(&c->sweep, &c->quant, NULL);
     j->n_searches = sweep_dynamic_searches(&c->sweep, &c->quant, NULL);
@@ -79,8 +76,7 @@ static int make_candidates(sweep_job *j, cs_error *err)
 }
 
 /* The run id: the canonical config (without output) and the model file. */
-static int make_run_id(sweep_job *j, cs_error *err)
-{
+static int make_run_id(sweep_job *j, cs_error *err) {
     if (config_hash(j->cfg, j->hash, err)) return CS_ERR_RUNTIME;
     char buf[160];
     snprintf(buf, sizeof buf, "%s|%s", j->hash, j->p.sha);
@@ -90,8 +86,7 @@ static int make_run_id(sweep_job *j, cs_error *err)
 
 /* An existing output file: refuse without --resume; with it, it must be a complete results
  * file of this run id. Never overwritten otherwise. Every rank reads it (read-only). */
-static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err)
-{
+static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err) {
     if (access(j->out, F_OK) != 0) {
         if (j->o->resume && j->comm.rank == 0 && !j->o->quiet)
             fprintf(stderr, "[sweep] %s does not exist yet: starting a new sweep\n", j->out);
@@ -120,8 +115,7 @@ static int open_existing(sweep_job *j, int shard_k, int shard_n, cs_error *err)
 
 /* The pipeline: every sweep method's sensitivity (Hutchinson too when HAP runs), the float
  * model's Fisher information. */
-static int prepare(sweep_job *j, cs_error *err)
-{
+static int prepare(sweep_job *j, cs_error *err) {
     const cs_config *c = j->cfg;
     pipeline_opts po = {{0, 0, 0, 0}, 1, j->o->sens, j->o->no_cache, j->o->quiet};
     for (int i = 0; i < c->sweep.methods.n; i++) po.need[c->sweep.methods.v[i]] = 1;
@@ -133,8 +127,7 @@ static int prepare(sweep_job *j, cs_error *err)
 
 /* ---- rank 0: rows into the results file ---- */
 
-static void progress(sweep_job *j, const sweep_row *row)
-{
+static void progress(sweep_job *j, const sweep_row *row) {
     if (j->o->quiet) return;
     const results *r = &j->res;
     long total = results_total(r), done = r->n_rows, new_done = done - j->done_at_start;
@@ -145,7 +138,8 @@ static void progress(sweep_job *j, const sweep_row *row)
     /* best so far: the cheapest candidate within half a point of the best top-1 */
     double best_top1 = -1, best_e = INFINITY;
     long best = -1;
-    for (long i = 0; i < r->n_rows; i++) best_top1 = r->rows[i].top1 > best_top1 ? r->rows[i].top1 : best_top1;
+    for (long i = 0; i < r->n_rows; i++)
+        best_top1 = r->rows[i].top1 > best_top1 ? r->rows[i].top1 : best_top1;
     for (long i = 0; i < r->n_rows; i++)
         if (r->rows[i].top1 >= best_top1 - 0.5 && r->rows[i].energy_j < best_e)
             best_e = r->rows[i].energy_j, best = i;
@@ -158,8 +152,7 @@ static void progress(sweep_job *j, const sweep_row *row)
 }
 
 static int sink_row(void *ctx, const sweep_row *row, const sweep_layer_row *layers,
-                    const uint8_t *bits, cs_error *err)
-{
+                    const uint8_t *bits, cs_error *err) {
     sweep_job *j = ctx;
     int rc = results_add(&j->res, row, layers, bits, row->high, err);
     if (rc == CS_OK) rc = results_write(j->out, &j->res, err);
@@ -167,23 +160,23 @@ static int sink_row(void *ctx, const sweep_row *row, const sweep_layer_row *laye
     return rc;
 }
 
-static int sink_chosen(void *ctx, long search, int step, cs_error *err)
-{
+static int sink_chosen(void *ctx, long search, int step, cs_error *err) {
     sweep_job *j = ctx;
-    long at = results_find(&j->res, sweep_dynamic_index(&(sweep_plan){0, j->n_fixed, 0, 0, 0, 0, 0, 0, 0, 0},
-                                                        search, step, j->cfg->sweep.dynamic_max_steps));
+    long at = results_find(&j->res,
+                           sweep_dynamic_index(&(sweep_plan){0, j->n_fixed, 0, 0, 0, 0, 0, 0, 0, 0},
+                                               search, step, j->cfg->sweep.dynamic_max_steps));
     if (at < 0) return CS_OK;
     j->res.rows[at].chosen = 1;
     if (!j->o->quiet)
-        fprintf(stderr, "[sweep] dynamic search %ld chose step %d: CR %.3f, d = %.4g (epsilon %g)\n",
+        fprintf(stderr,
+                "[sweep] dynamic search %ld chose step %d: CR %.3f, d = %.4g (epsilon %g)\n",
                 search, step, j->res.rows[at].cr_actual, j->res.rows[at].fim_distance,
                 j->cfg->sweep.dynamic_epsilon);
     return results_write(j->out, &j->res, err);
 }
 
 /* Resume: a dynamic point already in the file gives its distance back. */
-static int lookup_point(void *ctx, const sweep_cand *c, int index, double cr, double *d)
-{
+static int lookup_point(void *ctx, const sweep_cand *c, int index, double cr, double *d) {
     sweep_job *j = ctx;
     (void)c;
     long at = results_find(&j->res, index);
@@ -193,13 +186,13 @@ static int lookup_point(void *ctx, const sweep_cand *c, int index, double cr, do
 }
 
 /* The results container of a new run (rank 0), or the resumed one topped up. */
-static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err)
-{
+static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err) {
     results *r = &j->res;
     pipeline *p = &j->p;
     int primary = p->have[SENS_HUTCHINSON] ? SENS_HUTCHINSON : j->cfg->sweep.methods.v[0];
     if (!j->resumed) {
-        int rc = results_init(r, p->sens[primary].strips.n_layers, p->sens[primary].strips.n_strips, err);
+        int rc = results_init(r, p->sens[primary].strips.n_layers, p->sens[primary].strips.n_strips,
+                              err);
         if (rc) return rc;
         snprintf(r->run_id, sizeof r->run_id, "%s", j->run_id);
         snprintf(r->config_hash, sizeof r->config_hash, "%s", j->hash);
@@ -228,15 +221,16 @@ static int init_results(sweep_job *j, int shard_k, int shard_n, cs_error *err)
     }
     for (long i = 0; i < r->n_rows; i++) {
         const sweep_row *w = &r->rows[i];
-        if (w->index < j->n_fixed) j->fixed_done[w->index] = 1;
-        else if (w->chosen) j->search_done[(w->index - j->n_fixed) / r->max_steps] = 1;
+        if (w->index < j->n_fixed)
+            j->fixed_done[w->index] = 1;
+        else if (w->chosen)
+            j->search_done[(w->index - j->n_fixed) / r->max_steps] = 1;
     }
     j->done_at_start = r->n_rows;
     return CS_OK;
 }
 
-static int run_sweep(sweep_job *j, cs_error *err)
-{
+static int run_sweep(sweep_job *j, cs_error *err) {
     const cs_config *c = j->cfg;
     int shard_k, shard_n;
     snprintf(j->out, sizeof j->out, "%s", j->o->output ? j->o->output : c->output.file);
@@ -251,11 +245,12 @@ static int run_sweep(sweep_job *j, cs_error *err)
     if (rc == CS_OK) rc = init_results(j, shard_k, shard_n, err);
     if ((rc = comm_agree(&j->comm, rc, err))) return rc;
     if (!j->o->quiet && j->comm.rank == 0)
-        fprintf(stderr, "[sweep] %ld candidates + %ld dynamic searches on %d rank(s); %ld done "
-                        "already; results in %s\n",
+        fprintf(stderr,
+                "[sweep] %ld candidates + %ld dynamic searches on %d rank(s); %ld done "
+                "already; results in %s\n",
                 j->n_fixed, j->n_searches, j->comm.size, j->res.n_rows, j->out);
-    sweep_plan plan = {j->fixed, j->n_fixed, j->searches, j->n_searches, j->fixed_done,
-                       j->search_done, lookup_point, j, shard_k, shard_n};
+    sweep_plan plan = {j->fixed,       j->n_fixed,   j->searches, j->n_searches, j->fixed_done,
+                       j->search_done, lookup_point, j,           shard_k,       shard_n};
     sweep_sink sink = {j, sink_row, sink_chosen};
     j->t0 = cs_now();
     if (j->comm.rank == 0 && !j->resumed) rc = results_write(j->out, &j->res, err);
@@ -264,8 +259,9 @@ static int run_sweep(sweep_job *j, cs_error *err)
     if (rc == CS_OK && j->comm.rank == 0) rc = results_write(j->out, &j->res, err);
     if ((rc = comm_agree(&j->comm, rc, err)) || j->comm.rank != 0) return rc;
     if (g_stop) {
-        fprintf(stderr, "[sweep] stopped by a signal after %ld of %ld candidates; continue with "
-                        "--resume\n",
+        fprintf(stderr,
+                "[sweep] stopped by a signal after %ld of %ld candidates; continue with "
+                "--resume\n",
                 j->res.n_rows, results_total(&j->res));
         return CS_OK;
     }
@@ -276,8 +272,7 @@ static int run_sweep(sweep_job *j, cs_error *err)
     return CS_OK;
 }
 
-static void job_free(sweep_job *j)
-{
+static void job_free(sweep_job *j) {
     pipeline_close(&j->p);
     results_free(&j->res);
     free(j->fixed);
@@ -286,8 +281,7 @@ static void job_free(sweep_job *j)
     free(j->search_done);
 }
 
-int cmd_sweep(int argc, char **argv)
-{
+int cmd_sweep(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("sweep", argc, argv,
                        OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_SHARD |
@@ -295,7 +289,8 @@ int cmd_sweep(int argc, char **argv)
                        &o);
     if (rc) return rc;
     if (o.help) return cli_help("sweep");
-    if (o.n_positional) return cli_usage_error("sweep", "unexpected argument '%s'", o.positional[0]);
+    if (o.n_positional)
+        return cli_usage_error("sweep", "unexpected argument '%s'", o.positional[0]);
     sweep_job *j = cs_alloc(1, sizeof *j, NULL);
     cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
     cs_error err;

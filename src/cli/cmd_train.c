@@ -29,8 +29,7 @@ typedef struct trainer {
 } trainer;
 
 /* Ranks keep their own BN running statistics; the model gets their average. */
-static int average_running_stats(trainer *t, cs_error *err)
-{
+static int average_running_stats(trainer *t, cs_error *err) {
     if (t->comm.size == 1) return CS_OK;
     for (int i = 0; i < t->net.n_params; i++) {
         nn_param *p = &t->net.params[i];
@@ -47,8 +46,7 @@ static int average_running_stats(trainer *t, cs_error *err)
     return CS_OK;
 }
 
-static void trainer_free(trainer *t)
-{
+static void trainer_free(trainer *t) {
     data_free(&t->train);
     data_free(&t->test);
     nn_free(&t->net);
@@ -58,8 +56,7 @@ static void trainer_free(trainer *t)
     free(t->y);
 }
 
-static int trainer_init(trainer *t, const cli_opts *o, cs_error *err)
-{
+static int trainer_init(trainer *t, const cli_opts *o, cs_error *err) {
     const cs_config *cfg = t->cfg;
     const char *out = o->output ? o->output : cfg->model.file;
     if (!out[0])
@@ -89,8 +86,7 @@ static int trainer_init(trainer *t, const cli_opts *o, cs_error *err)
     return CS_OK;
 }
 
-static int trainer_resume(trainer *t, cs_error *err)
-{
+static int trainer_resume(trainer *t, cs_error *err) {
     if (access(t->ckpt, F_OK) != 0)
         return cs_fail(err, CS_ERR_INPUT, "%s: no checkpoint to resume from", t->ckpt);
     char want[65];
@@ -109,8 +105,7 @@ static int trainer_resume(trainer *t, cs_error *err)
 }
 
 /* This rank's slice [*lo, *hi) of a batch of n images. */
-static void rank_slice(const cs_comm *c, int n, int *lo, int *hi)
-{
+static void rank_slice(const cs_comm *c, int n, int *lo, int *hi) {
     *lo = (int)((long)n * c->rank / c->size);
     *hi = (int)((long)n * (c->rank + 1) / c->size);
 }
@@ -119,8 +114,7 @@ static void rank_slice(const cs_comm *c, int n, int *lo, int *hi)
  * its slice of the batch (scaled by the whole batch size) and the gradients are summed, so
  * all ranks take the same step. Batch-norm statistics are per slice, as in PyTorch's DDP
  * without SyncBatchNorm. */
-static int train_epoch(trainer *t, long epoch, double *loss_out, double *acc_out, cs_error *err)
-{
+static int train_epoch(trainer *t, long epoch, double *loss_out, double *acc_out, cs_error *err) {
     const nn_train_opts *o = &t->cfg->train;
     long *perm = cs_alloc((size_t)t->n_train, sizeof *perm, err);
     if (!perm) return CS_ERR_RUNTIME;
@@ -175,8 +169,7 @@ static int train_epoch(trainer *t, long epoch, double *loss_out, double *acc_out
 }
 
 /* Test accuracy, the test set split over the ranks. */
-static int test_accuracy(trainer *t, nn_eval_result *res, cs_error *err)
-{
+static int test_accuracy(trainer *t, nn_eval_result *res, cs_error *err) {
     long lo = t->test.n * t->comm.rank / t->comm.size;
     long hi = t->test.n * (t->comm.rank + 1) / t->comm.size;
     long *idx = cs_alloc((size_t)(hi - lo + 1), sizeof *idx, err);
@@ -195,8 +188,7 @@ static int test_accuracy(trainer *t, nn_eval_result *res, cs_error *err)
     return rc;
 }
 
-static void print_json(const trainer *t, const nn_eval_result *res)
-{
+static void print_json(const trainer *t, const nn_eval_result *res) {
     json_writer w;
     json_begin(&w, stdout);
     json_object_begin(&w);
@@ -213,8 +205,7 @@ static void print_json(const trainer *t, const nn_eval_result *res)
     json_end(&w);
 }
 
-static int run_training(trainer *t, const cli_opts *o, cs_error *err)
-{
+static int run_training(trainer *t, const cli_opts *o, cs_error *err) {
     const nn_train_opts *to = &t->cfg->train;
     nn_set_threads(t->comm.size > 1 ? 1 : (int)to->threads);
     int rc = trainer_init(t, o, err);
@@ -260,14 +251,14 @@ static int run_training(trainer *t, const cli_opts *o, cs_error *err)
     return CS_OK;
 }
 
-int cmd_train(int argc, char **argv)
-{
+int cmd_train(int argc, char **argv) {
     cli_opts o;
     int rc = cli_parse("train", argc, argv,
                        OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_QUIET, &o);
     if (rc) return rc;
     if (o.help) return cli_help("train");
-    if (o.n_positional) return cli_usage_error("train", "unexpected argument '%s'", o.positional[0]);
+    if (o.n_positional)
+        return cli_usage_error("train", "unexpected argument '%s'", o.positional[0]);
     trainer *t = cs_alloc(1, sizeof *t, NULL);
     cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
     if (!t || !cfg) {

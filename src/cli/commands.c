@@ -3,9 +3,9 @@
 
 #include "cli/cli.h"
 
-#define COMMON_OPTS                                                                           \
-    "  --set KEY=VALUE   override one config key after loading (repeatable)\n"              \
-    "  -q, --quiet       no progress lines on stderr\n"                                      \
+#define COMMON_OPTS                                                                                \
+    "  --set KEY=VALUE   override one config key after loading (repeatable)\n"                     \
+    "  -q, --quiet       no progress lines on stderr\n"                                            \
     "  -h, --help        this text\n"
 
 static const char USAGE_TRAIN[] =

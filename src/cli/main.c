@@ -5,8 +5,7 @@
 #include "cli/cli.h"
 #include "cs_version.h"
 
-static void print_help(void)
-{
+static void print_help(void) {
     printf("cimsweep %s: energy-efficient mixed-precision (8/4-bit) weight mappings of CNNs\n"
            "for ReRAM compute-in-memory crossbars.\n\n"
            "usage: cimsweep --version | --help | <command> --help\n"
@@ -18,8 +17,7 @@ static void print_help(void)
            "Exit status: 0 success, 1 runtime failure, 2 bad usage, config or input.\n");
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         print_help();
         return 2;
@@ -33,7 +31,8 @@ int main(int argc, char **argv)
         return 0;
     }
     for (int i = 0; i < CLI_N_COMMANDS; i++)
-        if (strcmp(argv[1], CLI_COMMANDS[i].name) == 0) return CLI_COMMANDS[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], CLI_COMMANDS[i].name) == 0)
+            return CLI_COMMANDS[i].run(argc - 1, argv + 1);
     if (argv[1][0] == '-')
         fprintf(stderr, "cimsweep: unknown option '%s' (see cimsweep --help)\n", argv[1]);
     else

@@ -7,8 +7,7 @@
 
 #include "base/rng.h"
 
-int pipeline_model(pipeline *p, const cs_config *cfg, cs_comm *comm, cs_error *err)
-{
+int pipeline_model(pipeline *p, const cs_config *cfg, cs_comm *comm, cs_error *err) {
     memset(p, 0, sizeof *p);
     p->cfg = cfg;
     p->comm = comm;
@@ -21,8 +20,7 @@ int pipeline_model(pipeline *p, const cs_config *cfg, cs_comm *comm, cs_error *e
 }
 
 /* Sensitivities of the requested methods, on a network planned for the R-operator. */
-static int sensitivities(pipeline *p, const pipeline_opts *o, cs_error *err)
-{
+static int sensitivities(pipeline *p, const pipeline_opts *o, cs_error *err) {
     const cs_config *c = p->cfg;
     unsigned plan = NN_PLAN_R | (c->sensitivity.partition == SENS_PART_MODEL ? NN_PLAN_GRAD : 0);
     nn_net snet;
@@ -49,8 +47,7 @@ static int sensitivities(pipeline *p, const pipeline_opts *o, cs_error *err)
 
 /* Evaluation images (data.eval_samples of the test set) and activation calibration images
  * (quant.act_calib_samples of the training set), both chosen by data.seed. */
-static int image_sets(pipeline *p, cs_error *err)
-{
+static int image_sets(pipeline *p, cs_error *err) {
     const cs_config *c = p->cfg;
     p->test_idx = cs_alloc((size_t)p->test.n, sizeof(long), err);
     p->calib_idx = cs_alloc((size_t)p->train.n, sizeof(long), err);
@@ -63,12 +60,12 @@ static int image_sets(pipeline *p, cs_error *err)
     return rc;
 }
 
-int pipeline_prepare(pipeline *p, const pipeline_opts *o, cs_error *err)
-{
+int pipeline_prepare(pipeline *p, const pipeline_opts *o, cs_error *err) {
     const cs_config *c = p->cfg;
     sweep_env *e = &p->env;
     int rc = sensitivities(p, o, err);
-    if (rc == CS_OK && !e->strips) rc = cs_fail(err, CS_ERR_RUNTIME, "no sensitivity method requested");
+    if (rc == CS_OK && !e->strips)
+        rc = cs_fail(err, CS_ERR_RUNTIME, "no sensitivity method requested");
     if (rc == CS_OK) rc = image_sets(p, err);
     int batch = 128 > c->fim.batch ? 128 : (int)c->fim.batch;
     long pix = (long)p->train.c * p->train.h * p->train.w;
@@ -78,8 +75,9 @@ int pipeline_prepare(pipeline *p, const pipeline_opts *o, cs_error *err)
         e->excl = cs_alloc((size_t)e->strips->n_strips + 1, 1, err);
         if (!e->x || !e->y || !e->excl) rc = CS_ERR_RUNTIME;
     }
-    if (rc == CS_OK) rc = nn_build(&p->work, p->net.arch, p->net.width, p->net.in_c, p->net.in_h,
-                                   p->net.in_w, p->net.classes, err);
+    if (rc == CS_OK)
+        rc = nn_build(&p->work, p->net.arch, p->net.width, p->net.in_c, p->net.in_h, p->net.in_w,
+                      p->net.classes, err);
     if (rc == CS_OK) rc = nn_plan(&p->work, batch, NN_PLAN_GRAD, err);
     if (rc == CS_OK) rc = nn_plan(&p->net, (int)c->fim.batch, NN_PLAN_GRAD, err);
     if (rc == CS_OK) rc = xbar_layers_from_net(&p->net, &e->xl, &e->n_xl, err);
@@ -109,14 +107,12 @@ int pipeline_prepare(pipeline *p, const pipeline_opts *o, cs_error *err)
     return fim_compute(&p->net, &p->train, &c->fim, p->comm, &e->fim_ref, err);
 }
 
-void pipeline_take_sens(pipeline *p, int method, sens_result *out)
-{
+void pipeline_take_sens(pipeline *p, int method, sens_result *out) {
     *out = p->sens[method];
     memset(&p->sens[method], 0, sizeof p->sens[method]);
 }
 
-void pipeline_close(pipeline *p)
-{
+void pipeline_close(pipeline *p) {
     for (int m = 0; m < 4; m++) sens_result_free(&p->sens[m]);
     data_free(&p->train);
     data_free(&p->test);

@@ -23,8 +23,8 @@ typedef struct pipeline {
 
 /* What to prepare. */
 typedef struct pipeline_opts {
-    int need[4];        /* sensitivity methods (SENS_*) */
-    int fisher;         /* the float model's Fisher information (sweeps) */
+    int need[4]; /* sensitivity methods (SENS_*) */
+    int fisher;  /* the float model's Fisher information (sweeps) */
     const char *sens_path;
     int no_cache, quiet;
 } pipeline_opts;

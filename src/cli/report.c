@@ -7,8 +7,7 @@
 
 #include "base/json.h"
 
-void report_candidate_name(const sweep_row *row, char *buf, size_t n)
-{
+void report_candidate_name(const sweep_row *row, char *buf, size_t n) {
     const char *method = SENS_METHOD_NAMES[row->method];
     switch (row->kind) {
     case CAND_CR:
@@ -22,12 +21,13 @@ void report_candidate_name(const sweep_row *row, char *buf, size_t n)
     case CAND_DYNAMIC:
         snprintf(buf, n, "dynamic %s step %d%s", method, row->step, row->chosen ? " (chosen)" : "");
         break;
-    default: snprintf(buf, n, "hap prune %.3g, %d-bit", row->cr_target, row->high); break;
+    default:
+        snprintf(buf, n, "hap prune %.3g, %d-bit", row->cr_target, row->high);
+        break;
     }
 }
 
-static void front_rows(FILE *f, const results *r, const long *front, long nf, int format)
-{
+static void front_rows(FILE *f, const results *r, const long *front, long nf, int format) {
     const char *sep = format == REPORT_MARKDOWN ? " | " : format == REPORT_LATEX ? " & " : "  ";
     const char *lead = format == REPORT_MARKDOWN ? "| " : "";
     const char *tail = format == REPORT_MARKDOWN ? " |" : format == REPORT_LATEX ? " \\\\" : "";
@@ -45,26 +45,29 @@ static void front_rows(FILE *f, const results *r, const long *front, long nf, in
     }
 }
 
-void report_pareto(FILE *f, const results *r, int format)
-{
-    if (format == REPORT_LATEX)
-        fprintf(f, "\\begin{tabular}{rlrrrrr}\n");
-    fprintf(f, "%sPareto front: top-1 vs energy per image (%ld of %ld candidates; hypervolume "
-               "%.4g %%*uJ against top-1 %.2f %%, %.4g uJ)\n",
-            format == REPORT_LATEX ? "% " : format == REPORT_MARKDOWN ? "**" : "",
+void report_pareto(FILE *f, const results *r, int format) {
+    if (format == REPORT_LATEX) fprintf(f, "\\begin{tabular}{rlrrrrr}\n");
+    fprintf(f,
+            "%sPareto front: top-1 vs energy per image (%ld of %ld candidates; hypervolume "
+            "%.4g %%*uJ against top-1 %.2f %%, %.4g uJ)\n",
+            format == REPORT_LATEX      ? "% "
+            : format == REPORT_MARKDOWN ? "**"
+                                        : "",
             r->n_front_energy, r->n_rows, r->hv_energy * 1e6, r->ref_top1, r->ref_energy * 1e6);
     front_rows(f, r, r->front_energy, r->n_front_energy, format);
     if (format == REPORT_LATEX) fprintf(f, "\\end{tabular}\n\n\\begin{tabular}{rlrrrrr}\n");
-    fprintf(f, "\n%sPareto front: top-1 vs latency per image (%ld points; hypervolume %.4g %%*us "
-               "against top-1 %.2f %%, %.4g us)\n",
-            format == REPORT_LATEX ? "% " : format == REPORT_MARKDOWN ? "**" : "",
+    fprintf(f,
+            "\n%sPareto front: top-1 vs latency per image (%ld points; hypervolume %.4g %%*us "
+            "against top-1 %.2f %%, %.4g us)\n",
+            format == REPORT_LATEX      ? "% "
+            : format == REPORT_MARKDOWN ? "**"
+                                        : "",
             r->n_front_latency, r->hv_latency * 1e6, r->ref_top1, r->ref_latency * 1e6);
     front_rows(f, r, r->front_latency, r->n_front_latency, format);
     if (format == REPORT_LATEX) fprintf(f, "\\end{tabular}\n");
 }
 
-int report_pareto_csv(const char *path, const results *r, cs_error *err)
-{
+int report_pareto_csv(const char *path, const results *r, cs_error *err) {
     FILE *f = fopen(path, "w");
     if (!f) return cs_fail(err, CS_ERR_INPUT, "%s: cannot write: %s", path, strerror(errno));
     fprintf(f, "front,index,kind,method,align,bits_high,bits_low,cr,top1,energy_j,latency_s,"
@@ -84,8 +87,7 @@ int report_pareto_csv(const char *path, const results *r, cs_error *err)
     return CS_OK;
 }
 
-static void json_front(json_writer *w, const results *r, const long *front, long nf)
-{
+static void json_front(json_writer *w, const results *r, const long *front, long nf) {
     json_array_begin(w);
     for (long k = 0; k < nf; k++) {
         const sweep_row *p = &r->rows[front[k]];
@@ -102,8 +104,7 @@ static void json_front(json_writer *w, const results *r, const long *front, long
     json_array_end(w);
 }
 
-void report_pareto_json(FILE *f, const results *r)
-{
+void report_pareto_json(FILE *f, const results *r) {
     json_writer w;
     json_begin(&w, f);
     json_object_begin(&w);

@@ -5,14 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-int setup_data(const cs_config *cfg, int split, data_set *d, cs_error *err)
-{
+int setup_data(const cs_config *cfg, int split, data_set *d, cs_error *err) {
     return data_load(&cfg->data, split, d, err);
 }
 
 int setup_fresh_model(const cs_config *cfg, const data_set *d, nn_net *net, model_meta *meta,
-                      cs_error *err)
-{
+                      cs_error *err) {
     int rc = nn_build(net, cfg->model.arch, cfg->model.width, d->c, d->h, d->w, d->classes, err);
     if (rc) return rc;
     nn_init_weights(net, (uint64_t)cfg->train.seed);
@@ -25,8 +23,7 @@ int setup_fresh_model(const cs_config *cfg, const data_set *d, nn_net *net, mode
 }
 
 int setup_model(const cs_config *cfg, const data_set *d, nn_net *net, model_meta *meta,
-                cs_error *err)
-{
+                cs_error *err) {
     if (!cfg->model.file[0]) return setup_fresh_model(cfg, d, net, meta, err);
     int rc = model_read(cfg->model.file, net, meta, err);
     if (rc) return rc;

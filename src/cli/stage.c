@@ -9,15 +9,13 @@
 
 #include "base/hash.h"
 
-int stage_model_hash(const cs_config *cfg, const nn_net *net, char hex[65], cs_error *err)
-{
+int stage_model_hash(const cs_config *cfg, const nn_net *net, char hex[65], cs_error *err) {
     if (cfg->model.file[0]) return sha256_file_hex(cfg->model.file, hex, err);
     sha256_hex(net->pblock, sizeof(float) * (size_t)net->p_total, hex);
     return CS_OK;
 }
 
-int stage_mkdirs(const char *dir, cs_error *err)
-{
+int stage_mkdirs(const char *dir, cs_error *err) {
     char buf[CS_PATH_MAX];
     snprintf(buf, sizeof buf, "%s", dir);
     for (char *p = buf + 1;; p++) {
@@ -34,8 +32,7 @@ int stage_mkdirs(const char *dir, cs_error *err)
     return CS_OK;
 }
 
-int stage_mkdirs_parent(const char *file, cs_error *err)
-{
+int stage_mkdirs_parent(const char *file, cs_error *err) {
     char dir[CS_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", file);
     char *slash = strrchr(dir, '/');
@@ -46,19 +43,18 @@ int stage_mkdirs_parent(const char *file, cs_error *err)
 
 /* The settings a stored result must have been computed with. */
 static int check_settings(const char *path, const sens_origin *org, const char *key,
-                          cs_error *err)
-{
+                          cs_error *err) {
     if (strcmp(org->key, key) == 0) return CS_OK;
     return cs_fail(err, CS_ERR_INPUT,
                    "%s: computed with other sensitivity or data settings (method %s, partition "
                    "%s, %ld calibration images, seed %ld); recompute it with this config",
-                   path, SENS_METHOD_NAMES[org->opts.method], SENS_PARTITION_NAMES[org->opts.partition],
-                   org->opts.calib_samples, org->opts.seed);
+                   path, SENS_METHOD_NAMES[org->opts.method],
+                   SENS_PARTITION_NAMES[org->opts.partition], org->opts.calib_samples,
+                   org->opts.seed);
 }
 
-static int read_stored(const char *path, const nn_net *net, const char *model_sha,
-                       const char *key, sens_result *out, sens_origin *org, cs_error *err)
-{
+static int read_stored(const char *path, const nn_net *net, const char *model_sha, const char *key,
+                       sens_result *out, sens_origin *org, cs_error *err) {
     int rc = sens_file_read(path, out, org, err);
     if (rc == CS_OK) rc = sens_check_match(path, out, org, net, model_sha, err);
     if (rc == CS_OK) rc = check_settings(path, org, key, err);
@@ -68,8 +64,7 @@ static int read_stored(const char *path, const nn_net *net, const char *model_sh
 
 int stage_sensitivity(const cs_config *cfg, int method, nn_net *net, const data_set *train,
                       cs_comm *comm, const char *model_sha, const char *sens_path, int no_cache,
-                      int quiet, sens_result *out, sens_origin *org, int *cached, cs_error *err)
-{
+                      int quiet, sens_result *out, sens_origin *org, int *cached, cs_error *err) {
     sens_opts o = cfg->sensitivity;
     o.method = method;
     char key[65], cache[CS_PATH_MAX + 96];

@@ -6,15 +6,13 @@
 #include "base/rng.h"
 #include "data/data.h"
 
-static int cmp_long(const void *a, const void *b)
-{
+static int cmp_long(const void *a, const void *b) {
     long x = *(const long *)a, y = *(const long *)b;
     return (x > y) - (x < y);
 }
 
 int data_subset(const data_set *d, long count, uint64_t seed, uint32_t purpose, long *idx,
-                long *n_out, cs_error *err)
-{
+                long *n_out, cs_error *err) {
     if (count <= 0 || count >= d->n) {
         for (long i = 0; i < d->n; i++) idx[i] = i;
         *n_out = d->n;
@@ -40,15 +38,13 @@ int data_subset(const data_set *d, long count, uint64_t seed, uint32_t purpose, 
 }
 
 /* Crop padding: 2 pixels on 28x28 images, 4 on 32x32 (1/8 of the side, at least 1). */
-static int crop_pad(const data_set *d)
-{
+static int crop_pad(const data_set *d) {
     int p = d->h / 8;
     return p < 1 ? 1 : p;
 }
 
-void data_batch(const data_set *d, const long *idx, int n, float *out, int augment,
-                uint64_t seed, long epoch)
-{
+void data_batch(const data_set *d, const long *idx, int n, float *out, int augment, uint64_t seed,
+                long epoch) {
     long hw = (long)d->h * d->w, pix = d->c * hw;
     int pad = crop_pad(d);
     for (int i = 0; i < n; i++) {
@@ -77,13 +73,11 @@ void data_batch(const data_set *d, const long *idx, int n, float *out, int augme
     }
 }
 
-void data_labels(const data_set *d, const long *idx, int n, uint8_t *out)
-{
+void data_labels(const data_set *d, const long *idx, int n, uint8_t *out) {
     for (int i = 0; i < n; i++) out[i] = d->labels[idx[i]];
 }
 
-void data_describe(const data_set *d, char *buf, int n)
-{
-    snprintf(buf, (size_t)n, "%s: %ld images %dx%dx%d, %d classes (%s)",
-             DATA_KIND_NAMES[d->kind], d->n, d->c, d->h, d->w, d->classes, d->source);
+void data_describe(const data_set *d, char *buf, int n) {
+    snprintf(buf, (size_t)n, "%s: %ld images %dx%dx%d, %d classes (%s)", DATA_KIND_NAMES[d->kind],
+             d->n, d->c, d->h, d->w, d->classes, d->source);
 }

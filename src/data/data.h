@@ -52,8 +52,8 @@ int data_subset(const data_set *d, long count, uint64_t seed, uint32_t purpose, 
 
 /* Assemble images idx[0..n) as normalised floats, NCHW, into out (n*c*h*w floats).
  * With augment, image idx[i] gets the crop/flip drawn from (seed, epoch, idx[i]). */
-void data_batch(const data_set *d, const long *idx, int n, float *out, int augment,
-                uint64_t seed, long epoch);
+void data_batch(const data_set *d, const long *idx, int n, float *out, int augment, uint64_t seed,
+                long epoch);
 
 /* Labels of idx[0..n) into out. */
 void data_labels(const data_set *d, const long *idx, int n, uint8_t *out);

@@ -13,13 +13,12 @@
 
 #define IDX_IMAGES_MAGIC 0x00000803u
 #define IDX_LABELS_MAGIC 0x00000801u
-#define CIFAR_RECORD 3073L
-#define CIFAR_PER_FILE 10000L
+#define CIFAR_RECORD     3073L
+#define CIFAR_PER_FILE   10000L
 
 /* Read exactly n bytes from a gzip (or plain) stream; CS_ERR_INPUT on truncation. */
 static int gz_read_exact(gzFile g, void *buf, size_t n, const char *path, const char *what,
-                         cs_error *err)
-{
+                         cs_error *err) {
     size_t got = 0;
     while (got < n) {
         unsigned chunk = n - got > (1u << 30) ? (1u << 30) : (unsigned)(n - got);
@@ -38,13 +37,11 @@ static int gz_read_exact(gzFile g, void *buf, size_t n, const char *path, const 
     return CS_OK;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
+static uint32_t be32(const unsigned char *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static gzFile open_gz(const char *path, cs_error *err)
-{
+static gzFile open_gz(const char *path, cs_error *err) {
     struct stat st;
     if (stat(path, &st) != 0) {
         cs_fail(err, CS_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
@@ -60,8 +57,7 @@ static gzFile open_gz(const char *path, cs_error *err)
 }
 
 /* After the payload the stream must end: trailing data means a wrong file. */
-static int gz_expect_end(gzFile g, const char *path, cs_error *err)
-{
+static int gz_expect_end(gzFile g, const char *path, cs_error *err) {
     char extra;
     int r = gzread(g, &extra, 1);
     if (r < 0) return cs_fail(err, CS_ERR_INPUT, "%s: corrupt gzip data at the end", path);
@@ -69,15 +65,14 @@ static int gz_expect_end(gzFile g, const char *path, cs_error *err)
     return CS_OK;
 }
 
-static int idx_images(const char *path, data_set *d, cs_error *err)
-{
+static int idx_images(const char *path, data_set *d, cs_error *err) {
     gzFile g = open_gz(path, err);
     if (!g) return CS_ERR_INPUT;
     unsigned char h[16];
     int rc = gz_read_exact(g, h, 16, path, "the IDX header", err);
     if (rc == CS_OK && be32(h) != IDX_IMAGES_MAGIC)
-        rc = cs_fail(err, CS_ERR_INPUT, "%s: bad magic 0x%08x, expected 0x%08x (IDX images)",
-                     path, be32(h), IDX_IMAGES_MAGIC);
+        rc = cs_fail(err, CS_ERR_INPUT, "%s: bad magic 0x%08x, expected 0x%08x (IDX images)", path,
+                     be32(h), IDX_IMAGES_MAGIC);
     uint32_t n = be32(h + 4), rows = be32(h + 8), cols = be32(h + 12);
     if (rc == CS_OK && (rows != 28 || cols != 28))
         rc = cs_fail(err, CS_ERR_INPUT, "%s: images are %ux%u, expected 28x28", path, rows, cols);
@@ -89,26 +84,26 @@ static int idx_images(const char *path, data_set *d, cs_error *err)
         d->h = (int)rows;
         d->w = (int)cols;
         d->pixels = cs_alloc((size_t)n * rows * cols, 1, err);
-        rc = d->pixels ? gz_read_exact(g, d->pixels, (size_t)n * rows * cols, path, "the images", err)
-                       : CS_ERR_RUNTIME;
+        rc = d->pixels
+                 ? gz_read_exact(g, d->pixels, (size_t)n * rows * cols, path, "the images", err)
+                 : CS_ERR_RUNTIME;
     }
     if (rc == CS_OK) rc = gz_expect_end(g, path, err);
     gzclose(g);
     return rc;
 }
 
-static int idx_labels(const char *path, data_set *d, cs_error *err)
-{
+static int idx_labels(const char *path, data_set *d, cs_error *err) {
     gzFile g = open_gz(path, err);
     if (!g) return CS_ERR_INPUT;
     unsigned char h[8];
     int rc = gz_read_exact(g, h, 8, path, "the IDX header", err);
     if (rc == CS_OK && be32(h) != IDX_LABELS_MAGIC)
-        rc = cs_fail(err, CS_ERR_INPUT, "%s: bad magic 0x%08x, expected 0x%08x (IDX labels)",
-                     path, be32(h), IDX_LABELS_MAGIC);
+        rc = cs_fail(err, CS_ERR_INPUT, "%s: bad magic 0x%08x, expected 0x%08x (IDX labels)", path,
+                     be32(h), IDX_LABELS_MAGIC);
     if (rc == CS_OK && be32(h + 4) != (uint32_t)d->n)
-        rc = cs_fail(err, CS_ERR_INPUT, "%s: %u labels, but the image file holds %ld images",
-                     path, be32(h + 4), d->n);
+        rc = cs_fail(err, CS_ERR_INPUT, "%s: %u labels, but the image file holds %ld images", path,
+                     be32(h + 4), d->n);
     if (rc == CS_OK) {
         d->labels = cs_alloc((size_t)d->n, 1, err);
         rc = d->labels ? gz_read_exact(g, d->labels, (size_t)d->n, path, "the labels", err)
@@ -124,8 +119,7 @@ static int idx_labels(const char *path, data_set *d, cs_error *err)
 }
 
 /* Find "<dir>/<stem>" with or without ".gz". */
-static void idx_path(const char *dir, const char *stem, char *out, size_t n)
-{
+static void idx_path(const char *dir, const char *stem, char *out, size_t n) {
     struct stat st;
     snprintf(out, n, "%s/%s.gz", dir, stem);
     if (stat(out, &st) == 0) return;
@@ -134,8 +128,7 @@ static void idx_path(const char *dir, const char *stem, char *out, size_t n)
     snprintf(out, n, "%s/%s.gz", dir, stem);
 }
 
-static int load_idx(const data_opts *o, int split, data_set *d, cs_error *err)
-{
+static int load_idx(const data_opts *o, int split, data_set *d, cs_error *err) {
     const char *pre = split == DATA_TRAIN ? "train" : "t10k";
     char img[CS_PATH_MAX + 64], lab[CS_PATH_MAX + 64], stem[64];
     snprintf(stem, sizeof stem, "%s-images-idx3-ubyte", pre);
@@ -149,8 +142,7 @@ static int load_idx(const data_opts *o, int split, data_set *d, cs_error *err)
     return rc;
 }
 
-static int load_cifar_file(const char *path, data_set *d, long at, cs_error *err)
-{
+static int load_cifar_file(const char *path, data_set *d, long at, cs_error *err) {
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_fail(err, CS_ERR_INPUT, "%s: cannot open: %s (CIFAR-10 binary version)", path,
@@ -178,8 +170,7 @@ static int load_cifar_file(const char *path, data_set *d, long at, cs_error *err
     return rc;
 }
 
-static int load_cifar(const data_opts *o, int split, data_set *d, cs_error *err)
-{
+static int load_cifar(const data_opts *o, int split, data_set *d, cs_error *err) {
     int files = split == DATA_TRAIN ? 5 : 1;
     d->n = files * CIFAR_PER_FILE;
     d->c = 3;
@@ -203,8 +194,7 @@ static int load_cifar(const data_opts *o, int split, data_set *d, cs_error *err)
 
 /* Synthetic set: each class has a smooth random prototype; images are the prototype plus
  * noise, so small networks learn it quickly. Train and test draw disjoint noise. */
-static int load_synthetic(const data_opts *o, int split, data_set *d, cs_error *err)
-{
+static int load_synthetic(const data_opts *o, int split, data_set *d, cs_error *err) {
     const data_synth_opts *s = &o->synthetic;
     d->n = split == DATA_TRAIN ? s->train : s->test;
     d->c = (int)s->channels;
@@ -224,13 +214,14 @@ static int load_synthetic(const data_opts *o, int split, data_set *d, cs_error *
         double fx = 1 + rng_below(&r, 3), fy = 1 + rng_below(&r, 3), ph = rng_uniform(&r) * 6.28;
         for (long p = 0; p < pix; p++) {
             long x = p % d->w, y = (p / d->w) % d->h;
-            proto[k * pix + p] = (float)(sin(fx * x * 0.7 + ph) * cos(fy * y * 0.7 - ph) +
-                                         0.5 * rng_normal(&r));
+            proto[k * pix + p] =
+                (float)(sin(fx * x * 0.7 + ph) * cos(fy * y * 0.7 - ph) + 0.5 * rng_normal(&r));
         }
     }
     for (long i = 0; i < d->n; i++) {
         rng_stream r;
-        rng_init(&r, (uint64_t)o->seed, RNG_SYNTH, (1ull << 40) * (uint64_t)(split + 1) + (uint64_t)i);
+        rng_init(&r, (uint64_t)o->seed, RNG_SYNTH,
+                 (1ull << 40) * (uint64_t)(split + 1) + (uint64_t)i);
         int k = (int)rng_below(&r, (uint64_t)d->classes);
         d->labels[i] = (uint8_t)k;
         for (long p = 0; p < pix; p++) {
@@ -243,30 +234,42 @@ static int load_synthetic(const data_opts *o, int split, data_set *d, cs_error *
     return CS_OK;
 }
 
-static void set_normalisation(data_set *d)
-{
+static void set_normalisation(data_set *d) {
     static const float fm[2] = {0.2860f, 0.3530f}, mn[2] = {0.1307f, 0.3081f};
     static const float cm[3] = {0.4914f, 0.4822f, 0.4465f}, cs[3] = {0.2470f, 0.2435f, 0.2616f};
     for (int c = 0; c < 3; c++) {
         switch (d->kind) {
-        case DATA_FASHION_MNIST: d->mean[c] = fm[0], d->std[c] = fm[1]; break;
-        case DATA_MNIST: d->mean[c] = mn[0], d->std[c] = mn[1]; break;
-        case DATA_CIFAR10: d->mean[c] = cm[c], d->std[c] = cs[c]; break;
-        default: d->mean[c] = 0.5f, d->std[c] = 0.25f; break;
+        case DATA_FASHION_MNIST:
+            d->mean[c] = fm[0], d->std[c] = fm[1];
+            break;
+        case DATA_MNIST:
+            d->mean[c] = mn[0], d->std[c] = mn[1];
+            break;
+        case DATA_CIFAR10:
+            d->mean[c] = cm[c], d->std[c] = cs[c];
+            break;
+        default:
+            d->mean[c] = 0.5f, d->std[c] = 0.25f;
+            break;
         }
     }
 }
 
-int data_load(const data_opts *o, int split, data_set *out, cs_error *err)
-{
+int data_load(const data_opts *o, int split, data_set *out, cs_error *err) {
     memset(out, 0, sizeof *out);
     out->kind = o->kind;
     int rc;
     switch (o->kind) {
     case DATA_FASHION_MNIST:
-    case DATA_MNIST: rc = load_idx(o, split, out, err); break;
-    case DATA_CIFAR10: rc = load_cifar(o, split, out, err); break;
-    default: rc = load_synthetic(o, split, out, err); break;
+    case DATA_MNIST:
+        rc = load_idx(o, split, out, err);
+        break;
+    case DATA_CIFAR10:
+        rc = load_cifar(o, split, out, err);
+        break;
+    default:
+        rc = load_synthetic(o, split, out, err);
+        break;
     }
     if (rc) {
         data_free(out);
@@ -276,8 +279,7 @@ int data_load(const data_opts *o, int split, data_set *out, cs_error *err)
     return CS_OK;
 }
 
-void data_free(data_set *d)
-{
+void data_free(data_set *d) {
     free(d->pixels);
     free(d->labels);
     d->pixels = d->labels = NULL;

@@ -1,8 +1,7 @@
 /* Data sets as batch sources for the network engine. */
 #include "data/data.h"
 
-static int feed_fetch(void *ctx, long start, int count, float *x, uint8_t *y, cs_error *err)
-{
+static int feed_fetch(void *ctx, long start, int count, float *x, uint8_t *y, cs_error *err) {
     data_feed *f = ctx;
     long idx[1024];
     (void)err;
@@ -17,8 +16,7 @@ static int feed_fetch(void *ctx, long start, int count, float *x, uint8_t *y, cs
     return CS_OK;
 }
 
-nn_source data_source(data_feed *f)
-{
+nn_source data_source(data_feed *f) {
     nn_source s = {f, f->n, feed_fetch};
     return s;
 }

@@ -22,34 +22,29 @@ typedef struct cfg_source {
 
 /* ---------- small helpers ---------- */
 
-static void *key_ptr(cs_config *c, const cfg_key *k)
-{
+static void *key_ptr(cs_config *c, const cfg_key *k) {
     return (char *)c + k->off;
 }
 
-static const void *key_cptr(const cs_config *c, const cfg_key *k)
-{
+static const void *key_cptr(const cs_config *c, const cfg_key *k) {
     return (const char *)c + k->off;
 }
 
-static int key_index(const char *path)
-{
+static int key_index(const char *path) {
     for (int i = 0; i < CFG_N_KEYS; i++)
         if (strcmp(CFG_KEYS[i].path, path) == 0) return i;
     return -1;
 }
 
 /* Is path a group that contains keys ("sweep", "sweep.dynamic")? */
-static int is_group_path(const char *path)
-{
+static int is_group_path(const char *path) {
     size_t n = strlen(path);
     for (int i = 0; i < CFG_N_KEYS; i++)
         if (strncmp(CFG_KEYS[i].path, path, n) == 0 && CFG_KEYS[i].path[n] == '.') return 1;
     return 0;
 }
 
-int config_edit_distance(const char *a, const char *b)
-{
+int config_edit_distance(const char *a, const char *b) {
     size_t na = strlen(a), nb = strlen(b);
     if (na > 64 || nb > 64) return 99;
     int d[65][65];
@@ -64,16 +59,14 @@ int config_edit_distance(const char *a, const char *b)
     return d[na][nb];
 }
 
-static const char *last_component(const char *path)
-{
+static const char *last_component(const char *path) {
     const char *dot = strrchr(path, '.');
     return dot ? dot + 1 : path;
 }
 
 /* "did you mean" for an unknown path: a key with the same last component elsewhere (the
  * key is right, the section wrong), else the closest sibling key or group. */
-static void suggest(const char *path, char *out, size_t n)
-{
+static void suggest(const char *path, char *out, size_t n) {
     out[0] = '\0';
     const char *leaf = last_component(path);
     for (int i = 0; i < CFG_N_KEYS; i++)
@@ -105,17 +98,14 @@ static void suggest(const char *path, char *out, size_t n)
     if (best > limit) out[0] = '\0';
 }
 
-static void where_of(const cfg_source *src, const config_setting_t *s, char *buf, size_t n)
-{
+static void where_of(const cfg_source *src, const config_setting_t *s, char *buf, size_t n) {
     if (src->set_arg)
         snprintf(buf, n, "--set %s", src->set_arg);
     else
         cfg_text_where(src->text, s ? (int)config_setting_source_line(s) : 0, buf, n);
 }
 
-static void record_origin(cs_config *c, int ki, const cfg_source *src,
-                          const config_setting_t *s)
-{
+static void record_origin(cs_config *c, int ki, const cfg_source *src, const config_setting_t *s) {
     cs_config_origin *o = &c->origin;
     if (src->set_arg) {
         o->file[ki] = -2;
@@ -140,24 +130,30 @@ static void record_origin(cs_config *c, int ki, const cfg_source *src,
     o->line[ki] = t->line_no[line - 1];
 }
 
-static const char *type_name(int t)
-{
+static const char *type_name(int t) {
     switch (t) {
     case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64: return "an integer";
-    case CONFIG_TYPE_FLOAT: return "a float";
-    case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL: return "a boolean";
-    case CONFIG_TYPE_ARRAY: return "an array";
-    case CONFIG_TYPE_LIST: return "a list";
-    case CONFIG_TYPE_GROUP: return "a group";
-    default: return "a value";
+    case CONFIG_TYPE_INT64:
+        return "an integer";
+    case CONFIG_TYPE_FLOAT:
+        return "a float";
+    case CONFIG_TYPE_STRING:
+        return "a string";
+    case CONFIG_TYPE_BOOL:
+        return "a boolean";
+    case CONFIG_TYPE_ARRAY:
+        return "an array";
+    case CONFIG_TYPE_LIST:
+        return "a list";
+    case CONFIG_TYPE_GROUP:
+        return "a group";
+    default:
+        return "a value";
     }
 }
 
 /* Describe what a key expects, for messages. */
-static void expectation(const cfg_key *k, char *buf, size_t n)
-{
+static void expectation(const cfg_key *k, char *buf, size_t n) {
     char names[512] = "";
     if (k->names && k->kind != K_BOOL)
         for (int i = 0; k->names[i]; i++) {
@@ -165,17 +161,33 @@ static void expectation(const cfg_key *k, char *buf, size_t n)
             snprintf(names + l, sizeof names - l, "%s\"%s\"", i ? ", " : "", k->names[i]);
         }
     switch (k->kind) {
-    case K_INT: snprintf(buf, n, "an integer in [%.15g, %.15g]", k->lo, k->hi); break;
-    case K_FLOAT: snprintf(buf, n, "a number in [%.15g, %.15g]", k->lo, k->hi); break;
-    case K_BOOL: snprintf(buf, n, "true or false"); break;
-    case K_STRING: snprintf(buf, n, "a string"); break;
-    case K_ENUM: snprintf(buf, n, "one of %s", names); break;
-    case K_ENUM_LIST: snprintf(buf, n, "a list of distinct names from %s", names); break;
-    case K_FLOAT_LIST: snprintf(buf, n, "a list of numbers in [%g, %g]", k->lo, k->hi); break;
-    case K_STRING_LIST: snprintf(buf, n, "a list of strings"); break;
+    case K_INT:
+        snprintf(buf, n, "an integer in [%.15g, %.15g]", k->lo, k->hi);
+        break;
+    case K_FLOAT:
+        snprintf(buf, n, "a number in [%.15g, %.15g]", k->lo, k->hi);
+        break;
+    case K_BOOL:
+        snprintf(buf, n, "true or false");
+        break;
+    case K_STRING:
+        snprintf(buf, n, "a string");
+        break;
+    case K_ENUM:
+        snprintf(buf, n, "one of %s", names);
+        break;
+    case K_ENUM_LIST:
+        snprintf(buf, n, "a list of distinct names from %s", names);
+        break;
+    case K_FLOAT_LIST:
+        snprintf(buf, n, "a list of numbers in [%g, %g]", k->lo, k->hi);
+        break;
+    case K_STRING_LIST:
+        snprintf(buf, n, "a list of strings");
+        break;
     case K_GRID:
-        snprintf(buf, n, "{ from = x; to = y; steps = n; } or a list of numbers in [%g, %g]",
-                 k->lo, k->hi);
+        snprintf(buf, n, "{ from = x; to = y; steps = n; } or a list of numbers in [%g, %g]", k->lo,
+                 k->hi);
         break;
     case K_XGROUPS:
         snprintf(buf, n, "a list of groups { bits = b; adc_levels = L; cols_per_adc = k; }");
@@ -184,8 +196,7 @@ static void expectation(const cfg_key *k, char *buf, size_t n)
 }
 
 static int bad_value(const cfg_source *src, const config_setting_t *s, const cfg_key *k,
-                     const char *got, cs_error *err)
-{
+                     const char *got, cs_error *err) {
     char w[CS_PATH_MAX + 64], exp[768];
     where_of(src, s, w, sizeof w);
     expectation(k, exp, sizeof exp);
@@ -193,23 +204,27 @@ static int bad_value(const cfg_source *src, const config_setting_t *s, const cfg
 }
 
 /* Read a number setting; is_int tells whether it was written as an integer. */
-static int get_number(const config_setting_t *s, double *v, int *is_int)
-{
+static int get_number(const config_setting_t *s, double *v, int *is_int) {
     switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT: *v = config_setting_get_int(s), *is_int = 1; return 1;
-    case CONFIG_TYPE_INT64: *v = (double)config_setting_get_int64(s), *is_int = 1; return 1;
-    case CONFIG_TYPE_FLOAT: *v = config_setting_get_float(s), *is_int = 0; return 1;
-    default: return 0;
+    case CONFIG_TYPE_INT:
+        *v = config_setting_get_int(s), *is_int = 1;
+        return 1;
+    case CONFIG_TYPE_INT64:
+        *v = (double)config_setting_get_int64(s), *is_int = 1;
+        return 1;
+    case CONFIG_TYPE_FLOAT:
+        *v = config_setting_get_float(s), *is_int = 0;
+        return 1;
+    default:
+        return 0;
     }
 }
 
-static int number_in_range(const cfg_key *k, double v)
-{
+static int number_in_range(const cfg_key *k, double v) {
     return isfinite(v) && v >= k->lo && v <= k->hi;
 }
 
-static void describe_setting(const config_setting_t *s, char *buf, size_t n)
-{
+static void describe_setting(const config_setting_t *s, char *buf, size_t n) {
     double v;
     int is_int;
     if (get_number(s, &v, &is_int))
@@ -228,8 +243,7 @@ static void describe_setting(const config_setting_t *s, char *buf, size_t n)
  * integer is re-read from its source line: the token after `name =` or `name :`. Returns 1
  * and the value (as a double, exact enough for range checks) when the token is found. */
 static int raw_integer(const cfg_source *src, const config_setting_t *s, double *v, char *tok,
-                       size_t tok_n)
-{
+                       size_t tok_n) {
     const char *name = config_setting_name(s);
     int line = (int)config_setting_source_line(s);
     const cfg_text *t = src->text;
@@ -265,8 +279,7 @@ static int raw_integer(const cfg_source *src, const config_setting_t *s, double 
 }
 
 static int apply_number(cs_config *c, const cfg_key *k, const config_setting_t *s,
-                        const cfg_source *src, cs_error *err)
-{
+                        const cfg_source *src, cs_error *err) {
     double v;
     int is_int;
     char got[256];
@@ -287,8 +300,7 @@ static int apply_number(cs_config *c, const cfg_key *k, const config_setting_t *
 }
 
 static int apply_scalar(cs_config *c, const cfg_key *k, const config_setting_t *s,
-                        const cfg_source *src, cs_error *err)
-{
+                        const cfg_source *src, cs_error *err) {
     char got[256];
     describe_setting(s, got, sizeof got);
     int t = config_setting_type(s);
@@ -310,15 +322,13 @@ static int apply_scalar(cs_config *c, const cfg_key *k, const config_setting_t *
     return CS_OK;
 }
 
-static int is_sequence(const config_setting_t *s)
-{
+static int is_sequence(const config_setting_t *s) {
     int t = config_setting_type(s);
     return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
 }
 
 static int apply_list(cs_config *c, const cfg_key *k, const config_setting_t *s,
-                      const cfg_source *src, cs_error *err)
-{
+                      const cfg_source *src, cs_error *err) {
     if (!is_sequence(s)) {
         char got[256];
         describe_setting(s, got, sizeof got);
@@ -361,8 +371,7 @@ static int apply_list(cs_config *c, const cfg_key *k, const config_setting_t *s,
 
 /* Look up a member of a group by name, checking that only known members are present. */
 static int group_members(const config_setting_t *s, const char *const *allowed,
-                         const cfg_source *src, const char *path, cs_error *err)
-{
+                         const cfg_source *src, const char *path, cs_error *err) {
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
@@ -374,16 +383,15 @@ static int group_members(const config_setting_t *s, const char *const *allowed,
                 snprintf(list + l, sizeof list - l, "%s%s", j ? ", " : "", allowed[j]);
             }
             where_of(src, m, w, sizeof w);
-            return cs_fail(err, CS_ERR_INPUT, "%s: %s.%s: unknown key, expected one of %s", w,
-                           path, name, list);
+            return cs_fail(err, CS_ERR_INPUT, "%s: %s.%s: unknown key, expected one of %s", w, path,
+                           name, list);
         }
     }
     return CS_OK;
 }
 
 static int apply_grid(cs_config *c, const cfg_key *k, const config_setting_t *s,
-                      const cfg_source *src, cs_error *err)
-{
+                      const cfg_source *src, cs_error *err) {
     sweep_grid g;
     memset(&g, 0, sizeof g);
     char got[256];
@@ -433,8 +441,7 @@ static int apply_grid(cs_config *c, const cfg_key *k, const config_setting_t *s,
 }
 
 static int apply_groups(cs_config *c, const cfg_key *k, const config_setting_t *s,
-                        const cfg_source *src, cs_error *err)
-{
+                        const cfg_source *src, cs_error *err) {
     static const char *const members[] = {"bits", "adc_levels", "cols_per_adc", NULL};
     char got[256];
     describe_setting(s, got, sizeof got);
@@ -477,21 +484,30 @@ static int apply_groups(cs_config *c, const cfg_key *k, const config_setting_t *
 }
 
 static int apply_key(cs_config *c, int ki, const config_setting_t *s, const cfg_source *src,
-                     cs_error *err)
-{
+                     cs_error *err) {
     const cfg_key *k = &CFG_KEYS[ki];
     int rc;
     switch (k->kind) {
     case K_INT:
-    case K_FLOAT: rc = apply_number(c, k, s, src, err); break;
+    case K_FLOAT:
+        rc = apply_number(c, k, s, src, err);
+        break;
     case K_BOOL:
     case K_STRING:
-    case K_ENUM: rc = apply_scalar(c, k, s, src, err); break;
+    case K_ENUM:
+        rc = apply_scalar(c, k, s, src, err);
+        break;
     case K_ENUM_LIST:
     case K_FLOAT_LIST:
-    case K_STRING_LIST: rc = apply_list(c, k, s, src, err); break;
-    case K_GRID: rc = apply_grid(c, k, s, src, err); break;
-    default: rc = apply_groups(c, k, s, src, err); break;
+    case K_STRING_LIST:
+        rc = apply_list(c, k, s, src, err);
+        break;
+    case K_GRID:
+        rc = apply_grid(c, k, s, src, err);
+        break;
+    default:
+        rc = apply_groups(c, k, s, src, err);
+        break;
     }
     if (rc == CS_OK) record_origin(c, ki, src, s);
     return rc;
@@ -499,14 +515,12 @@ static int apply_key(cs_config *c, int ki, const config_setting_t *s, const cfg_
 
 /* Walk a group of the parsed tree, applying known keys and rejecting unknown ones. */
 static int apply_group(cs_config *c, const config_setting_t *g, const char *prefix,
-                       const cfg_source *src, cs_error *err)
-{
+                       const cfg_source *src, cs_error *err) {
     int n = config_setting_length(g);
     for (int i = 0; i < n; i++) {
         const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
         char path[CS_NAME_MAX * 2];
-        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "",
-                 config_setting_name(s));
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", config_setting_name(s));
         int ki = key_index(path);
         int rc;
         if (ki >= 0) {
@@ -525,8 +539,8 @@ static int apply_group(cs_config *c, const config_setting_t *g, const char *pref
             where_of(src, s, w, sizeof w);
             suggest(path, sug, sizeof sug);
             if (sug[0])
-                return cs_fail(err, CS_ERR_INPUT, "%s: unknown key %s (did you mean %s?)", w,
-                               path, sug);
+                return cs_fail(err, CS_ERR_INPUT, "%s: unknown key %s (did you mean %s?)", w, path,
+                               sug);
             return cs_fail(err, CS_ERR_INPUT, "%s: unknown key %s", w, path);
         }
         if (rc) return rc;
@@ -536,8 +550,7 @@ static int apply_group(cs_config *c, const config_setting_t *g, const char *pref
 
 /* ---------- defaults ---------- */
 
-static void parse_default_list(cs_config *c, const cfg_key *k)
-{
+static void parse_default_list(cs_config *c, const cfg_key *k) {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", k->def_s ? k->def_s : "");
     int n = 0;
@@ -554,8 +567,7 @@ static void parse_default_list(cs_config *c, const cfg_key *k)
     if (k->kind == K_ENUM_LIST) ((cs_int_list *)key_ptr(c, k))->n = n;
 }
 
-static void default_grid(cs_config *c, const cfg_key *k)
-{
+static void default_grid(cs_config *c, const cfg_key *k) {
     sweep_grid *g = key_ptr(c, k);
     memset(g, 0, sizeof *g);
     double from, to;
@@ -571,42 +583,53 @@ static void default_grid(cs_config *c, const cfg_key *k)
     }
 }
 
-static void default_groups(cs_config *c, const cfg_key *k)
-{
+static void default_groups(cs_config *c, const cfg_key *k) {
     xbar_params *x = &c->xbar;
     x->n_groups = 0;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", k->def_s);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save);
-         tok && x->n_groups < XBAR_MAX_GROUPS; tok = strtok_r(NULL, ";", &save)) {
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok && x->n_groups < XBAR_MAX_GROUPS;
+         tok = strtok_r(NULL, ";", &save)) {
         xbar_group *g = &x->groups[x->n_groups++];
         sscanf(tok, "%ld,%ld,%ld", &g->bits, &g->adc_levels, &g->cols_per_adc);
     }
 }
 
-void config_defaults(cs_config *c)
-{
+void config_defaults(cs_config *c) {
     memset(c, 0, sizeof *c);
     for (int i = 0; i < CFG_N_KEYS; i++) {
         const cfg_key *k = &CFG_KEYS[i];
         c->origin.file[i] = -1;
         switch (k->kind) {
-        case K_INT: *(long *)key_ptr(c, k) = (long)k->def; break;
-        case K_FLOAT: *(double *)key_ptr(c, k) = k->def; break;
+        case K_INT:
+            *(long *)key_ptr(c, k) = (long)k->def;
+            break;
+        case K_FLOAT:
+            *(double *)key_ptr(c, k) = k->def;
+            break;
         case K_BOOL:
-        case K_ENUM: *(int *)key_ptr(c, k) = (int)k->def; break;
-        case K_STRING: snprintf((char *)key_ptr(c, k), CS_PATH_MAX, "%s", k->def_s); break;
-        case K_GRID: default_grid(c, k); break;
-        case K_XGROUPS: default_groups(c, k); break;
-        default: parse_default_list(c, k); break;
+        case K_ENUM:
+            *(int *)key_ptr(c, k) = (int)k->def;
+            break;
+        case K_STRING:
+            snprintf((char *)key_ptr(c, k), CS_PATH_MAX, "%s", k->def_s);
+            break;
+        case K_GRID:
+            default_grid(c, k);
+            break;
+        case K_XGROUPS:
+            default_groups(c, k);
+            break;
+        default:
+            parse_default_list(c, k);
+            break;
         }
     }
 }
 
 /* ---------- loading ---------- */
 
-static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_error *err)
-{
+static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_error *err) {
     config_t lc;
     config_init(&lc);
     int rc = CS_OK;
@@ -630,10 +653,10 @@ static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_e
 }
 
 /* A file may give sweep.cr or sweep.tau, not both. */
-static int check_grid_exclusive(const cs_config *c, cs_error *err)
-{
+static int check_grid_exclusive(const cs_config *c, cs_error *err) {
     if (c->sweep.cr.kind != GRID_NONE && c->sweep.tau.kind != GRID_NONE &&
-        c->origin.file[key_index("sweep.tau")] != -1 && c->origin.file[key_index("sweep.cr")] != -1) {
+        c->origin.file[key_index("sweep.tau")] != -1 &&
+        c->origin.file[key_index("sweep.cr")] != -1) {
         char w[CS_PATH_MAX + 64];
         config_where(c, "sweep.tau", w, sizeof w);
         return cs_fail(err, CS_ERR_INPUT,
@@ -644,8 +667,7 @@ static int check_grid_exclusive(const cs_config *c, cs_error *err)
     return CS_OK;
 }
 
-static int load_cfg_text(cfg_text *t, const char *name, cs_config *c, cs_error *err)
-{
+static int load_cfg_text(cfg_text *t, const char *name, cs_config *c, cs_error *err) {
     config_defaults(c);
     snprintf(c->origin.main_file, CS_PATH_MAX, "%s", name);
     int rc = apply_text(c, t, NULL, err);
@@ -659,8 +681,7 @@ static int load_cfg_text(cfg_text *t, const char *name, cs_config *c, cs_error *
     return rc;
 }
 
-int config_load(const char *path, cs_config *c, cs_error *err)
-{
+int config_load(const char *path, cs_config *c, cs_error *err) {
     cfg_text t;
     int rc = cfg_text_read(&t, path, err);
     if (rc) {
@@ -671,8 +692,7 @@ int config_load(const char *path, cs_config *c, cs_error *err)
     return load_cfg_text(&t, path, c, err);
 }
 
-int config_load_text(const char *text, const char *name, cs_config *c, cs_error *err)
-{
+int config_load_text(const char *text, const char *name, cs_config *c, cs_error *err) {
     cfg_text t;
     int rc = cfg_text_from_string(&t, text, name, err);
     if (rc) {
@@ -683,8 +703,7 @@ int config_load_text(const char *text, const char *name, cs_config *c, cs_error 
 }
 
 /* Quote a bare word for string keys, so `--set sensitivity.method=magnitude` works. */
-static void set_value_text(const cfg_key *k, const char *value, char *out, size_t n)
-{
+static void set_value_text(const cfg_key *k, const char *value, char *out, size_t n) {
     int bare = value[0] != '"' && (k->kind == K_STRING || k->kind == K_ENUM);
     if (!bare) {
         snprintf(out, n, "%s", value);
@@ -700,8 +719,7 @@ static void set_value_text(const cfg_key *k, const char *value, char *out, size_
     out[j] = '\0';
 }
 
-int config_set(cs_config *c, const char *assignment, cs_error *err)
-{
+int config_set(cs_config *c, const char *assignment, cs_error *err) {
     const char *eq = strchr(assignment, '=');
     char key[CS_NAME_MAX * 2];
     if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof key)
@@ -750,33 +768,31 @@ int config_set(cs_config *c, const char *assignment, cs_error *err)
     cfg_text_free(&t);
     if (rc) return rc;
     /* a grid given on the command line replaces the other kind of grid */
-    if (strcmp(key, "sweep.cr") == 0 && c->sweep.cr.kind != GRID_NONE) c->sweep.tau.kind = GRID_NONE, c->sweep.tau.n = 0;
-    if (strcmp(key, "sweep.tau") == 0 && c->sweep.tau.kind != GRID_NONE) c->sweep.cr.kind = GRID_NONE, c->sweep.cr.n = 0;
+    if (strcmp(key, "sweep.cr") == 0 && c->sweep.cr.kind != GRID_NONE)
+        c->sweep.tau.kind = GRID_NONE, c->sweep.tau.n = 0;
+    if (strcmp(key, "sweep.tau") == 0 && c->sweep.tau.kind != GRID_NONE)
+        c->sweep.cr.kind = GRID_NONE, c->sweep.cr.n = 0;
     return config_validate(c, err);
 }
 
-int config_key_is_set(const cs_config *c, const char *key)
-{
+int config_key_is_set(const cs_config *c, const char *key) {
     int ki = key_index(key);
     return ki >= 0 && c->origin.file[ki] != -1;
 }
 
-void config_where(const cs_config *c, const char *key, char *buf, int n)
-{
+void config_where(const cs_config *c, const char *key, char *buf, int n) {
     int ki = key_index(key);
     if (ki < 0 || c->origin.file[ki] == -1)
         snprintf(buf, (size_t)n, "%s", c->origin.main_file[0] ? c->origin.main_file : "(defaults)");
     else if (c->origin.file[ki] == -2)
         snprintf(buf, (size_t)n, "--set %s", c->origin.set_arg[ki]);
     else
-        snprintf(buf, (size_t)n, "%s:%d", c->origin.files[c->origin.file[ki]],
-                 c->origin.line[ki]);
+        snprintf(buf, (size_t)n, "%s:%d", c->origin.files[c->origin.file[ki]], c->origin.line[ki]);
 }
 
 /* ---------- canonical form ---------- */
 
-static int by_path(const void *a, const void *b)
-{
+static int by_path(const void *a, const void *b) {
     return strcmp(CFG_KEYS[*(const int *)a].path, CFG_KEYS[*(const int *)b].path);
 }
 
@@ -789,8 +805,7 @@ typedef struct sbuf {
 static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #include <stdarg.h>
-static void sb_printf(sbuf *s, const char *fmt, ...)
-{
+static void sb_printf(sbuf *s, const char *fmt, ...) {
     if (s->failed) return;
     for (;;) {
         va_list ap;
@@ -818,8 +833,7 @@ static void sb_printf(sbuf *s, const char *fmt, ...)
 
 /* Shortest %g form that reads back to the same double, always with a '.' or exponent so
  * libconfig reads it as a float. */
-static void fmt_double(double v, char *buf, size_t n)
-{
+static void fmt_double(double v, char *buf, size_t n) {
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, v);
         if (strtod(buf, NULL) == v) break;
@@ -830,8 +844,7 @@ static void fmt_double(double v, char *buf, size_t n)
     }
 }
 
-static void sb_string(sbuf *s, const char *str)
-{
+static void sb_string(sbuf *s, const char *str) {
     sb_printf(s, "\"");
     for (const char *p = str; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -846,8 +859,7 @@ static void sb_string(sbuf *s, const char *str)
     sb_printf(s, "\"");
 }
 
-static void print_grid(sbuf *s, const sweep_grid *g)
-{
+static void print_grid(sbuf *s, const sweep_grid *g) {
     char a[64], b[64];
     if (g->kind == GRID_RANGE) {
         fmt_double(g->from, a, sizeof a);
@@ -863,19 +875,26 @@ static void print_grid(sbuf *s, const sweep_grid *g)
     sb_printf(s, "]");
 }
 
-static void print_value(sbuf *s, const cs_config *c, const cfg_key *k, int indent)
-{
+static void print_value(sbuf *s, const cs_config *c, const cfg_key *k, int indent) {
     const void *p = key_cptr(c, k);
     char num[64];
     switch (k->kind) {
-    case K_INT: sb_printf(s, "%ld", *(const long *)p); break;
+    case K_INT:
+        sb_printf(s, "%ld", *(const long *)p);
+        break;
     case K_FLOAT:
         fmt_double(*(const double *)p, num, sizeof num);
         sb_printf(s, "%s", num);
         break;
-    case K_BOOL: sb_printf(s, "%s", *(const int *)p ? "true" : "false"); break;
-    case K_STRING: sb_string(s, (const char *)p); break;
-    case K_ENUM: sb_string(s, k->names[*(const int *)p]); break;
+    case K_BOOL:
+        sb_printf(s, "%s", *(const int *)p ? "true" : "false");
+        break;
+    case K_STRING:
+        sb_string(s, (const char *)p);
+        break;
+    case K_ENUM:
+        sb_string(s, k->names[*(const int *)p]);
+        break;
     case K_ENUM_LIST: {
         const cs_int_list *l = p;
         sb_printf(s, "[");
@@ -906,7 +925,9 @@ static void print_value(sbuf *s, const cs_config *c, const cfg_key *k, int inden
         sb_printf(s, "]");
         break;
     }
-    case K_GRID: print_grid(s, p); break;
+    case K_GRID:
+        print_grid(s, p);
+        break;
     case K_XGROUPS: {
         const xbar_params *x = &c->xbar;
         sb_printf(s, "(");
@@ -921,8 +942,7 @@ static void print_value(sbuf *s, const cs_config *c, const cfg_key *k, int inden
 }
 
 /* Number of leading path components two dotted paths share. */
-static int common_groups(const char *a, const char *b)
-{
+static int common_groups(const char *a, const char *b) {
     int n = 0;
     for (;;) {
         const char *da = strchr(a, '.'), *db = strchr(b, '.');
@@ -933,15 +953,13 @@ static int common_groups(const char *a, const char *b)
     }
 }
 
-static int path_depth(const char *p)
-{
+static int path_depth(const char *p) {
     int n = 0;
     for (; *p; p++) n += *p == '.';
     return n;
 }
 
-char *config_canonical(const cs_config *c, int with_output, cs_error *err)
-{
+char *config_canonical(const cs_config *c, int with_output, cs_error *err) {
     int order[CFG_MAX_KEYS], n = 0;
     for (int i = 0; i < CFG_N_KEYS; i++)
         if (with_output || strncmp(CFG_KEYS[i].path, "output.", 7) != 0) order[n++] = i;
@@ -979,8 +997,7 @@ char *config_canonical(const cs_config *c, int with_output, cs_error *err)
     return s.p;
 }
 
-int config_hash(const cs_config *c, char hex[65], cs_error *err)
-{
+int config_hash(const cs_config *c, char hex[65], cs_error *err) {
     /* where the model file lies does not change results: its contents are hashed apart */
     cs_config *tmp = malloc(sizeof *tmp);
     if (!tmp) return cs_fail(err, CS_ERR_RUNTIME, "out of memory");

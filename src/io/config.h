@@ -15,7 +15,7 @@
 #include "sweep/sweep.h"
 #include "xbar/xbar.h"
 
-#define CFG_MAX_KEYS 160
+#define CFG_MAX_KEYS  160
 #define CFG_MAX_FILES 16
 
 typedef struct cs_model_opts {

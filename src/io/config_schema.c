@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #define OFF(field) offsetof(cs_config, field)
-#define BIG 1e15
+#define BIG        1e15
 
 static const char *const BOOL_NAMES[] = {"false", "true", NULL};
 
@@ -41,8 +41,7 @@ const cfg_key CFG_KEYS[] = {
     {"train.epochs", K_INT, OFF(train.epochs), 1, 1e5, NULL, 30, NULL, "epochs"},
     {"train.batch", K_INT, OFF(train.batch), 1, 65536, NULL, 128, NULL, "mini-batch size"},
     {"train.lr", K_FLOAT, OFF(train.lr), 1e-12, 100, NULL, 0.1, NULL, "initial learning rate"},
-    {"train.momentum", K_FLOAT, OFF(train.momentum), 0, 0.9999, NULL, 0.9, NULL,
-     "SGD momentum"},
+    {"train.momentum", K_FLOAT, OFF(train.momentum), 0, 0.9999, NULL, 0.9, NULL, "SGD momentum"},
     {"train.weight_decay", K_FLOAT, OFF(train.weight_decay), 0, 1, NULL, 5e-4, NULL,
      "L2 weight decay"},
     {"train.schedule", K_ENUM, OFF(train.schedule), 0, 0, NN_SCHED_NAMES, NN_SCHED_COSINE, NULL,
@@ -63,8 +62,8 @@ const cfg_key CFG_KEYS[] = {
      SENS_HUTCHINSON, NULL, "sensitivity method"},
     {"sensitivity.partition", K_ENUM, OFF(sensitivity.partition), 0, 0, SENS_PARTITION_NAMES,
      SENS_PART_LAYER, NULL, "support of Hutchinson probes"},
-    {"sensitivity.calib_samples", K_INT, OFF(sensitivity.calib_samples), 1, 1e7, NULL, 512,
-     NULL, "calibration images N_h"},
+    {"sensitivity.calib_samples", K_INT, OFF(sensitivity.calib_samples), 1, 1e7, NULL, 512, NULL,
+     "calibration images N_h"},
     {"sensitivity.batch", K_INT, OFF(sensitivity.batch), 1, 65536, NULL, 128, NULL,
      "mini-batch of the Hessian-vector products"},
     {"sensitivity.min_probes", K_INT, OFF(sensitivity.min_probes), 1, 1e6, NULL, 10, NULL,
@@ -78,8 +77,8 @@ const cfg_key CFG_KEYS[] = {
     /* quant */
     {"quant.high_bits", K_INT, OFF(quant.high_bits), 2, 8, NULL, 8, NULL, "bits of High strips"},
     {"quant.low_bits", K_INT, OFF(quant.low_bits), 2, 8, NULL, 4, NULL, "bits of Low strips"},
-    {"quant.granularity", K_ENUM, OFF(quant.granularity), 0, 0, QUANT_GRAN_NAMES,
-     QUANT_GRAN_FILTER, NULL, "one scale per (filter, group) or per strip"},
+    {"quant.granularity", K_ENUM, OFF(quant.granularity), 0, 0, QUANT_GRAN_NAMES, QUANT_GRAN_FILTER,
+     NULL, "one scale per (filter, group) or per strip"},
     {"quant.clip", K_ENUM, OFF(quant.clip), 0, 0, QUANT_CLIP_NAMES, QUANT_CLIP_MSE, NULL,
      "clipping range: max |w| or the MSE-optimal ratio"},
     {"quant.act_bits", K_INT, OFF(quant.act_bits), 0, 8, NULL, 8, NULL,
@@ -108,7 +107,8 @@ const cfg_key CFG_KEYS[] = {
     /* sweep */
     {"sweep.cr", K_GRID, OFF(sweep.cr), 0, 1, NULL, 0, "0,1,21",
      "compression-ratio grid {from; to; steps} or [list]"},
-    {"sweep.tau", K_GRID, OFF(sweep.tau), -BIG, BIG, NULL, 0, "", "threshold grid (exclusive with cr)"},
+    {"sweep.tau", K_GRID, OFF(sweep.tau), -BIG, BIG, NULL, 0, "",
+     "threshold grid (exclusive with cr)"},
     {"sweep.methods", K_ENUM_LIST, OFF(sweep.methods), 0, 0, SENS_METHOD_NAMES, 0, "hutchinson",
      "sensitivity methods compared"},
     {"sweep.align", K_ENUM_LIST, OFF(sweep.align), 0, 0, ALIGN_NAMES, 0, "down",

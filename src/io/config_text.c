@@ -15,8 +15,7 @@
 #define CFG_MAX_BYTES (4L << 20)
 #define CFG_MAX_DEPTH 8
 
-static int text_append(cfg_text *t, const char *s, size_t n, int file, int line, cs_error *err)
-{
+static int text_append(cfg_text *t, const char *s, size_t n, int file, int line, cs_error *err) {
     if (t->len + n + 2 > t->cap) {
         size_t cap = (t->cap ? t->cap * 2 : 4096) + n + 2;
         char *p = cs_realloc(t->buf, cap, 1, err);
@@ -46,8 +45,7 @@ static int text_append(cfg_text *t, const char *s, size_t n, int file, int line,
 
 /* Read a whole regular text file. */
 static int read_text_file(const char *path, const char *where, char **out, size_t *n,
-                          cs_error *err)
-{
+                          cs_error *err) {
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_fail(err, CS_ERR_INPUT, "%s%s: cannot open: %s", where, path, strerror(errno));
@@ -94,8 +92,7 @@ static int read_text_file(const char *path, const char *where, char **out, size_
 
 /* If line is `@include "name"` (optionally followed by a comment), copy name and return 1;
  * return -1 for a malformed @include, 0 for any other line. */
-static int parse_include(const char *line, size_t n, char *name, size_t name_cap)
-{
+static int parse_include(const char *line, size_t n, char *name, size_t name_cap) {
     size_t i = 0;
     while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
     if (n - i < 8 || strncmp(line + i, "@include", 8) != 0) return 0;
@@ -109,17 +106,15 @@ static int parse_include(const char *line, size_t n, char *name, size_t name_cap
     name[i - start] = '\0';
     i++;
     while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
-    if (i < n && line[i] != '#' && !(line[i] == '/' && i + 1 < n && line[i + 1] == '/'))
-        return -1;
+    if (i < n && line[i] != '#' && !(line[i] == '/' && i + 1 < n && line[i + 1] == '/')) return -1;
     return 1;
 }
 
 static int expand_file(cfg_text *t, const char *path, const char *where, int depth,
                        char stack[][CS_PATH_MAX], cs_error *err);
 
-static int expand_include(cfg_text *t, const char *from, int from_line, const char *name,
-                          int depth, char stack[][CS_PATH_MAX], cs_error *err)
-{
+static int expand_include(cfg_text *t, const char *from, int from_line, const char *name, int depth,
+                          char stack[][CS_PATH_MAX], cs_error *err) {
     char resolved[CS_PATH_MAX * 2], dir[CS_PATH_MAX], where[CS_PATH_MAX + 64];
     if (name[0] == '/') {
         snprintf(resolved, sizeof resolved, "%s", name);
@@ -129,25 +124,22 @@ static int expand_include(cfg_text *t, const char *from, int from_line, const ch
     }
     snprintf(where, sizeof where, "%s:%d: @include \"%s\": ", from, from_line, name);
     if (depth >= CFG_MAX_DEPTH)
-        return cs_fail(err, CS_ERR_INPUT, "%sincludes nested deeper than %d", where,
-                       CFG_MAX_DEPTH);
+        return cs_fail(err, CS_ERR_INPUT, "%sincludes nested deeper than %d", where, CFG_MAX_DEPTH);
     char real[CS_PATH_MAX];
     if (!realpath(resolved, real))
-        return cs_fail(err, CS_ERR_INPUT, "%scannot open %s: %s", where, resolved,
-                       strerror(errno));
+        return cs_fail(err, CS_ERR_INPUT, "%scannot open %s: %s", where, resolved, strerror(errno));
     for (int d = 0; d < depth; d++)
         if (strcmp(stack[d], real) == 0)
-            return cs_fail(err, CS_ERR_INPUT, "%sinclude cycle: %s is already being read",
-                           where, resolved);
+            return cs_fail(err, CS_ERR_INPUT, "%sinclude cycle: %s is already being read", where,
+                           resolved);
     return expand_file(t, resolved, where, depth, stack, err);
 }
 
 static int expand_file(cfg_text *t, const char *path, const char *where, int depth,
-                       char stack[][CS_PATH_MAX], cs_error *err)
-{
+                       char stack[][CS_PATH_MAX], cs_error *err) {
     if (t->n_files >= CFG_MAX_FILES)
-        return cs_fail(err, CS_ERR_INPUT, "%s%s: more than %d config files included", where,
-                       path, CFG_MAX_FILES);
+        return cs_fail(err, CS_ERR_INPUT, "%s%s: more than %d config files included", where, path,
+                       CFG_MAX_FILES);
     char *buf = NULL;
     size_t n = 0;
     int rc = read_text_file(path, where, &buf, &n, err);
@@ -165,8 +157,8 @@ static int expand_file(cfg_text *t, const char *path, const char *where, int dep
         int inc = parse_include(buf + i, e - i, name, sizeof name);
         if (inc < 0)
             rc = cs_fail(err, CS_ERR_INPUT,
-                         "%s:%d: malformed @include, expected @include \"relative/path.cfg\"",
-                         path, line);
+                         "%s:%d: malformed @include, expected @include \"relative/path.cfg\"", path,
+                         line);
         else if (inc > 0)
             rc = expand_include(t, path, line, name, depth + 1, stack, err);
         else
@@ -177,8 +169,7 @@ static int expand_file(cfg_text *t, const char *path, const char *where, int dep
     return rc;
 }
 
-int cfg_text_read(cfg_text *t, const char *path, cs_error *err)
-{
+int cfg_text_read(cfg_text *t, const char *path, cs_error *err) {
     memset(t, 0, sizeof *t);
     char(*stack)[CS_PATH_MAX] = cs_alloc(CFG_MAX_DEPTH + 1, CS_PATH_MAX, err);
     if (!stack) return CS_ERR_RUNTIME;
@@ -190,13 +181,11 @@ int cfg_text_read(cfg_text *t, const char *path, cs_error *err)
         if (t->buf[i] != ' ' && t->buf[i] != '\n' && t->buf[i] != '\t' && t->buf[i] != '\r')
             blank = 0;
     if (blank)
-        return cs_fail(err, CS_ERR_INPUT, "%s:1: empty config, expected libconfig settings",
-                       path);
+        return cs_fail(err, CS_ERR_INPUT, "%s:1: empty config, expected libconfig settings", path);
     return CS_OK;
 }
 
-int cfg_text_from_string(cfg_text *t, const char *text, const char *name, cs_error *err)
-{
+int cfg_text_from_string(cfg_text *t, const char *text, const char *name, cs_error *err) {
     memset(t, 0, sizeof *t);
     t->n_files = 1;
     snprintf(t->files[0], CS_PATH_MAX, "%s", name);
@@ -212,16 +201,14 @@ int cfg_text_from_string(cfg_text *t, const char *text, const char *name, cs_err
     return CS_OK;
 }
 
-void cfg_text_where(const cfg_text *t, int line, char *buf, size_t n)
-{
+void cfg_text_where(const cfg_text *t, int line, char *buf, size_t n) {
     if (line >= 1 && line <= t->n_lines)
         snprintf(buf, n, "%s:%d", t->files[t->line_file[line - 1]], t->line_no[line - 1]);
     else
         snprintf(buf, n, "%s:%d", t->n_files ? t->files[0] : "?", line > 0 ? line : 1);
 }
 
-void cfg_text_free(cfg_text *t)
-{
+void cfg_text_free(cfg_text *t) {
     free(t->buf);
     free(t->line_file);
     free(t->line_no);

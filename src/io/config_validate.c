@@ -8,40 +8,35 @@
 /* Report against key, or against alt when key kept its default and alt was set, so the
  * message points at the line the user wrote. */
 static int fail_at2(const cs_config *c, const char *key, const char *alt, cs_error *err,
-                    const char *what)
-{
+                    const char *what) {
     char w[CS_PATH_MAX + 128];
     const char *blame = key;
     if (!config_key_is_set(c, key) && alt && config_key_is_set(c, alt)) blame = alt;
     config_where(c, blame, w, sizeof w);
     if (blame != key)
-        return cs_fail(err, CS_ERR_INPUT, "%s: %s: %s (%s is left at its default)", w, blame,
-                       what, key);
+        return cs_fail(err, CS_ERR_INPUT, "%s: %s: %s (%s is left at its default)", w, blame, what,
+                       key);
     return cs_fail(err, CS_ERR_INPUT, "%s: %s: %s", w, key, what);
 }
 
-static int fail_at(const cs_config *c, const char *key, cs_error *err, const char *what)
-{
+static int fail_at(const cs_config *c, const char *key, cs_error *err, const char *what) {
     return fail_at2(c, key, NULL, err, what);
 }
 
-static int has_group(const xbar_params *x, long bits)
-{
+static int has_group(const xbar_params *x, long bits) {
     for (int i = 0; i < x->n_groups; i++)
         if (x->groups[i].bits == bits) return 1;
     return 0;
 }
 
 /* Parse "H/L" with 2 <= L < H <= 8. */
-static int parse_pair(const char *s, long *hi, long *lo)
-{
+static int parse_pair(const char *s, long *hi, long *lo) {
     char tail;
     if (sscanf(s, "%ld/%ld%c", hi, lo, &tail) != 2) return 0;
     return *lo >= 2 && *hi <= 8 && *lo < *hi;
 }
 
-static int check_bits(const cs_config *c, cs_error *err)
-{
+static int check_bits(const cs_config *c, cs_error *err) {
     char msg[256];
     if (c->quant.low_bits >= c->quant.high_bits) {
         snprintf(msg, sizeof msg, "quant.low_bits = %ld must be below quant.high_bits = %ld",
@@ -74,8 +69,7 @@ static int check_bits(const cs_config *c, cs_error *err)
     return CS_OK;
 }
 
-static int check_xbar(const cs_config *c, cs_error *err)
-{
+static int check_xbar(const cs_config *c, cs_error *err) {
     const xbar_params *x = &c->xbar;
     char msg[256];
     for (int i = 0; i < x->n_groups; i++) {
@@ -87,8 +81,8 @@ static int check_xbar(const cs_config *c, cs_error *err)
             return fail_at(c, "xbar.groups", err, msg);
         }
         if (g->cols_per_adc > x->cols) {
-            snprintf(msg, sizeof msg, "cols_per_adc = %ld exceeds xbar.cols = %ld",
-                     g->cols_per_adc, x->cols);
+            snprintf(msg, sizeof msg, "cols_per_adc = %ld exceeds xbar.cols = %ld", g->cols_per_adc,
+                     x->cols);
             return fail_at(c, "xbar.groups", err, msg);
         }
     }
@@ -97,11 +91,11 @@ static int check_xbar(const cs_config *c, cs_error *err)
     return CS_OK;
 }
 
-int config_validate(cs_config *c, cs_error *err)
-{
+int config_validate(cs_config *c, cs_error *err) {
     char msg[256];
     if (c->sensitivity.min_probes > c->sensitivity.max_probes) {
-        snprintf(msg, sizeof msg, "sensitivity.min_probes = %ld exceeds sensitivity.max_probes = %ld",
+        snprintf(msg, sizeof msg,
+                 "sensitivity.min_probes = %ld exceeds sensitivity.max_probes = %ld",
                  c->sensitivity.min_probes, c->sensitivity.max_probes);
         return fail_at2(c, "sensitivity.min_probes", "sensitivity.max_probes", err, msg);
     }

@@ -9,36 +9,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void h5_quiet(void)
-{
+void h5_quiet(void) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-int h5_open_read(const char *path, hid_t *file, cs_error *err)
-{
+int h5_open_read(const char *path, hid_t *file, cs_error *err) {
     h5_quiet();
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_fail(err, CS_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode)) return cs_fail(err, CS_ERR_INPUT, "%s: is a directory", path);
     htri_t is = H5Fis_hdf5(path);
-    if (is <= 0)
-        return cs_fail(err, CS_ERR_INPUT, "%s: not an HDF5 file (or truncated)", path);
+    if (is <= 0) return cs_fail(err, CS_ERR_INPUT, "%s: not an HDF5 file (or truncated)", path);
     *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (*file < 0) return cs_fail(err, CS_ERR_INPUT, "%s: damaged or truncated HDF5 file", path);
     return CS_OK;
 }
 
-int h5_create(const char *path, hid_t *file, cs_error *err)
-{
+int h5_create(const char *path, hid_t *file, cs_error *err) {
     h5_quiet();
     *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (*file < 0) return cs_fail(err, CS_ERR_RUNTIME, "%s: cannot create HDF5 file", path);
     return CS_OK;
 }
 
-static int attr_write(hid_t obj, const char *name, hid_t type, const void *v)
-{
+static int attr_write(hid_t obj, const char *name, hid_t type, const void *v) {
     hid_t sp = H5Screate(H5S_SCALAR);
     if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
     hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
@@ -48,8 +43,7 @@ static int attr_write(hid_t obj, const char *name, hid_t type, const void *v)
     return rc ? CS_ERR_RUNTIME : CS_OK;
 }
 
-int h5_attr_write_str(hid_t obj, const char *name, const char *value)
-{
+int h5_attr_write_str(hid_t obj, const char *name, const char *value) {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, strlen(value) + 1);
     int rc = attr_write(obj, name, t, value);
@@ -57,24 +51,20 @@ int h5_attr_write_str(hid_t obj, const char *name, const char *value)
     return rc;
 }
 
-int h5_attr_write_long(hid_t obj, const char *name, long value)
-{
+int h5_attr_write_long(hid_t obj, const char *name, long value) {
     int64_t v = value;
     return attr_write(obj, name, H5T_NATIVE_INT64, &v);
 }
 
-int h5_attr_write_double(hid_t obj, const char *name, double value)
-{
+int h5_attr_write_double(hid_t obj, const char *name, double value) {
     return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);
 }
 
-int h5_attr_exists(hid_t obj, const char *name)
-{
+int h5_attr_exists(hid_t obj, const char *name) {
     return H5Aexists(obj, name) > 0;
 }
 
-static hid_t attr_open(hid_t obj, const char *name, const char *path, cs_error *err)
-{
+static hid_t attr_open(hid_t obj, const char *name, const char *path, cs_error *err) {
     if (H5Aexists(obj, name) <= 0) {
         cs_fail(err, CS_ERR_INPUT, "%s: attribute '%s' is missing", path, name);
         return -1;
@@ -85,8 +75,7 @@ static hid_t attr_open(hid_t obj, const char *name, const char *path, cs_error *
 }
 
 int h5_attr_read_str(hid_t obj, const char *name, char *buf, size_t n, const char *path,
-                     cs_error *err)
-{
+                     cs_error *err) {
     hid_t a = attr_open(obj, name, path, err);
     if (a < 0) return CS_ERR_INPUT;
     hid_t ft = H5Aget_type(a);
@@ -112,8 +101,7 @@ int h5_attr_read_str(hid_t obj, const char *name, char *buf, size_t n, const cha
 }
 
 static int attr_read_num(hid_t obj, const char *name, hid_t mt, void *v, const char *path,
-                         cs_error *err)
-{
+                         cs_error *err) {
     hid_t a = attr_open(obj, name, path, err);
     if (a < 0) return CS_ERR_INPUT;
     hid_t ft = H5Aget_type(a);
@@ -129,30 +117,25 @@ static int attr_read_num(hid_t obj, const char *name, hid_t mt, void *v, const c
     return rc;
 }
 
-int h5_attr_read_long(hid_t obj, const char *name, long *v, const char *path, cs_error *err)
-{
+int h5_attr_read_long(hid_t obj, const char *name, long *v, const char *path, cs_error *err) {
     int64_t x = 0;
     int rc = attr_read_num(obj, name, H5T_NATIVE_INT64, &x, path, err);
     *v = (long)x;
     return rc;
 }
 
-int h5_attr_read_double(hid_t obj, const char *name, double *v, const char *path,
-                        cs_error *err)
-{
+int h5_attr_read_double(hid_t obj, const char *name, double *v, const char *path, cs_error *err) {
     return attr_read_num(obj, name, H5T_NATIVE_DOUBLE, v, path, err);
 }
 
-hid_t h5_lcpl(void)
-{
+hid_t h5_lcpl(void) {
     hid_t p = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(p, 1);
     return p;
 }
 
 static int write_ds(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int ndim,
-                    const hsize_t *dims, const void *data)
-{
+                    const hsize_t *dims, const void *data) {
     hsize_t one = 1;
     hid_t sp = ndim > 0 ? H5Screate_simple(ndim, dims, NULL) : H5Screate_simple(1, &one, NULL);
     hid_t lcpl = h5_lcpl();
@@ -164,28 +147,23 @@ static int write_ds(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int n
     return rc ? CS_ERR_RUNTIME : CS_OK;
 }
 
-int h5_write_f32(hid_t loc, const char *name, int ndim, const hsize_t *dims, const float *data)
-{
+int h5_write_f32(hid_t loc, const char *name, int ndim, const hsize_t *dims, const float *data) {
     return write_ds(loc, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, ndim, dims, data);
 }
 
-int h5_write_f64(hid_t loc, const char *name, int ndim, const hsize_t *dims, const double *data)
-{
+int h5_write_f64(hid_t loc, const char *name, int ndim, const hsize_t *dims, const double *data) {
     return write_ds(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ndim, dims, data);
 }
 
-int h5_write_i64(hid_t loc, const char *name, int ndim, const hsize_t *dims, const int64_t *data)
-{
+int h5_write_i64(hid_t loc, const char *name, int ndim, const hsize_t *dims, const int64_t *data) {
     return write_ds(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, ndim, dims, data);
 }
 
-int h5_write_u8(hid_t loc, const char *name, int ndim, const hsize_t *dims, const uint8_t *data)
-{
+int h5_write_u8(hid_t loc, const char *name, int ndim, const hsize_t *dims, const uint8_t *data) {
     return write_ds(loc, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, ndim, dims, data);
 }
 
-long h5_count(hid_t loc, const char *name)
-{
+long h5_count(hid_t loc, const char *name) {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) return -1;
@@ -196,9 +174,8 @@ long h5_count(hid_t loc, const char *name)
     return n;
 }
 
-int h5_read(hid_t loc, const char *name, hid_t mem_type, void *data, long count,
-            const char *path, cs_error *err)
-{
+int h5_read(hid_t loc, const char *name, hid_t mem_type, void *data, long count, const char *path,
+            cs_error *err) {
     long n = h5_count(loc, name);
     if (n < 0) return cs_fail(err, CS_ERR_INPUT, "%s: dataset '%s' is missing", path, name);
     if (n != count)
@@ -211,14 +188,12 @@ int h5_read(hid_t loc, const char *name, hid_t mem_type, void *data, long count,
     return CS_OK;
 }
 
-int h5_write_text(hid_t loc, const char *name, const char *text)
-{
+int h5_write_text(hid_t loc, const char *name, const char *text) {
     hsize_t n = strlen(text) + 1;
     return write_ds(loc, name, H5T_STD_U8LE, H5T_NATIVE_UINT8, 1, &n, text);
 }
 
-int h5_read_text(hid_t loc, const char *name, char **text, const char *path, cs_error *err)
-{
+int h5_read_text(hid_t loc, const char *name, char **text, const char *path, cs_error *err) {
     long n = h5_count(loc, name);
     if (n < 1) return cs_fail(err, CS_ERR_INPUT, "%s: dataset '%s' is missing", path, name);
     char *buf = cs_alloc((size_t)n + 1, 1, err);
@@ -233,13 +208,11 @@ int h5_read_text(hid_t loc, const char *name, char **text, const char *path, cs_
     return CS_OK;
 }
 
-void h5_temp_name(const char *path, char *tmp, size_t n)
-{
+void h5_temp_name(const char *path, char *tmp, size_t n) {
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
 }
 
-int h5_commit_file(const char *tmp, const char *dst, cs_error *err)
-{
+int h5_commit_file(const char *tmp, const char *dst, cs_error *err) {
     int fd = open(tmp, O_RDONLY);
     if (fd >= 0) {
         fsync(fd);

@@ -24,8 +24,7 @@ int h5_attr_write_double(hid_t obj, const char *name, double value);
 int h5_attr_read_str(hid_t obj, const char *name, char *buf, size_t n, const char *path,
                      cs_error *err);
 int h5_attr_read_long(hid_t obj, const char *name, long *v, const char *path, cs_error *err);
-int h5_attr_read_double(hid_t obj, const char *name, double *v, const char *path,
-                        cs_error *err);
+int h5_attr_read_double(hid_t obj, const char *name, double *v, const char *path, cs_error *err);
 int h5_attr_exists(hid_t obj, const char *name);
 
 /* Write an n-dimensional dataset of floats / doubles / int64 / uint8 (created, not extended). */
@@ -36,8 +35,8 @@ int h5_write_u8(hid_t loc, const char *name, int ndim, const hsize_t *dims, cons
 
 /* Read a dataset of `count` elements, checking its element count (and rank when ndim > 0
  * with dims). mem_type is H5T_NATIVE_FLOAT etc. */
-int h5_read(hid_t loc, const char *name, hid_t mem_type, void *data, long count,
-            const char *path, cs_error *err);
+int h5_read(hid_t loc, const char *name, hid_t mem_type, void *data, long count, const char *path,
+            cs_error *err);
 
 /* Number of elements of a dataset, or -1 if absent. */
 long h5_count(hid_t loc, const char *name);

@@ -9,8 +9,7 @@
 
 #include "io/h5util.h"
 
-static int write_attrs(hid_t f, const nn_net *net, const model_meta *m)
-{
+static int write_attrs(hid_t f, const nn_net *net, const model_meta *m) {
     int rc = h5_attr_write_str(f, "format", MODEL_FORMAT);
     rc |= h5_attr_write_long(f, "format_version", MODEL_FORMAT_VERSION);
     rc |= h5_attr_write_str(f, "arch", NN_ARCH_NAMES[net->arch]);
@@ -28,8 +27,7 @@ static int write_attrs(hid_t f, const nn_net *net, const model_meta *m)
 }
 
 static int write_model(const char *path, const nn_net *net, const model_meta *meta,
-                       const train_state *st, cs_error *err)
-{
+                       const train_state *st, cs_error *err) {
     char tmp[CS_PATH_MAX + 32];
     h5_temp_name(path, tmp, sizeof tmp);
     hid_t f;
@@ -59,19 +57,16 @@ static int write_model(const char *path, const nn_net *net, const model_meta *me
     return h5_commit_file(tmp, path, err);
 }
 
-int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_error *err)
-{
+int model_write(const char *path, const nn_net *net, const model_meta *meta, cs_error *err) {
     return write_model(path, net, meta, NULL, err);
 }
 
 int checkpoint_write(const char *path, const nn_net *net, const model_meta *meta,
-                     const train_state *st, cs_error *err)
-{
+                     const train_state *st, cs_error *err) {
     return write_model(path, net, meta, st, err);
 }
 
-int checkpoint_read(const char *path, nn_net *net, train_state *st, cs_error *err)
-{
+int checkpoint_read(const char *path, nn_net *net, train_state *st, cs_error *err) {
     nn_net tmp;
     model_meta meta;
     int rc = model_read(path, &tmp, &meta, err);
@@ -101,8 +96,7 @@ typedef struct extra_ctx {
 
 /* Visit /params members: any name the network does not have (other than PyTorch's
  * num_batches_tracked counters) means the file belongs to another architecture. */
-static herr_t check_extra(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
+static herr_t check_extra(hid_t g, const char *name, const H5L_info_t *info, void *data) {
     (void)g, (void)info;
     extra_ctx *x = data;
     size_t n = strlen(name), k = strlen(".num_batches_tracked");
@@ -114,8 +108,7 @@ static herr_t check_extra(hid_t g, const char *name, const H5L_info_t *info, voi
     return 0;
 }
 
-static int read_arch(hid_t f, const char *path, nn_net *net, model_meta *m, cs_error *err)
-{
+static int read_arch(hid_t f, const char *path, nn_net *net, model_meta *m, cs_error *err) {
     char fmt[64], arch[64];
     long ver, c, h, w, classes;
     double width;
@@ -137,8 +130,8 @@ static int read_arch(hid_t f, const char *path, nn_net *net, model_meta *m, cs_e
         return rc;
     int a = cs_name_index(NN_ARCH_NAMES, arch);
     if (a < 0) return cs_fail(err, CS_ERR_INPUT, "%s: unknown architecture '%s'", path, arch);
-    if (c < 1 || c > 64 || h < 4 || h > 4096 || w < 4 || w > 4096 || classes < 2 ||
-        classes > 256 || !(width > 0 && width <= 64))
+    if (c < 1 || c > 64 || h < 4 || h > 4096 || w < 4 || w > 4096 || classes < 2 || classes > 256 ||
+        !(width > 0 && width <= 64))
         return cs_fail(err, CS_ERR_INPUT, "%s: implausible architecture attributes", path);
     memset(m, 0, sizeof *m);
     m->test_top1 = NAN;
@@ -152,8 +145,7 @@ static int read_arch(hid_t f, const char *path, nn_net *net, model_meta *m, cs_e
     return rc ? cs_wrap(err, "%s: ", path) : CS_OK;
 }
 
-int model_read(const char *path, nn_net *net, model_meta *meta, cs_error *err)
-{
+int model_read(const char *path, nn_net *net, model_meta *meta, cs_error *err) {
     hid_t f;
     int rc = h5_open_read(path, &f, err);
     if (rc) return rc;
@@ -166,8 +158,8 @@ int model_read(const char *path, nn_net *net, model_meta *meta, cs_error *err)
         rc = h5_read(f, name, H5T_NATIVE_FLOAT, p->data, p->size, path, err);
         for (long j = 0; j < p->size && rc == CS_OK; j++)
             if (!isfinite(p->data[j]))
-                rc = cs_fail(err, CS_ERR_INPUT, "%s: parameter %s holds a non-finite value",
-                             path, p->name);
+                rc = cs_fail(err, CS_ERR_INPUT, "%s: parameter %s holds a non-finite value", path,
+                             p->name);
     }
     if (rc == CS_OK) {
         extra_ctx x = {net, ""};
@@ -177,9 +169,9 @@ int model_read(const char *path, nn_net *net, model_meta *meta, cs_error *err)
             H5Gclose(g);
         }
         if (x.bad[0])
-            rc = cs_fail(err, CS_ERR_INPUT,
-                         "%s: parameter '%s' does not belong to a %s of width %g", path, x.bad,
-                         NN_ARCH_NAMES[net->arch], net->width);
+            rc =
+                cs_fail(err, CS_ERR_INPUT, "%s: parameter '%s' does not belong to a %s of width %g",
+                        path, x.bad, NN_ARCH_NAMES[net->arch], net->width);
     }
     H5Fclose(f);
     if (rc) nn_free(net);

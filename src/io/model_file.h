@@ -6,13 +6,13 @@
 #include "base/base.h"
 #include "nn/nn.h"
 
-#define MODEL_FORMAT "cimsweep-model"
+#define MODEL_FORMAT         "cimsweep-model"
 #define MODEL_FORMAT_VERSION 1
 
 typedef struct model_meta {
-    char dataset[64];   /* data set the model was trained for ("fashion-mnist", ...) */
-    long epochs;        /* epochs trained (0 = unknown / random) */
-    double test_top1;   /* test accuracy in percent when written by train, else NaN */
+    char dataset[64]; /* data set the model was trained for ("fashion-mnist", ...) */
+    long epochs;      /* epochs trained (0 = unknown / random) */
+    double test_top1; /* test accuracy in percent when written by train, else NaN */
     double train_seconds;
     char producer[256]; /* e.g. "cimsweep train 0.1.0 (g1234)" or "torch_export.py" */
 } model_meta;

@@ -68,20 +68,19 @@ static const field LAYER_FIELDS[] = {
     {"latency_s", offsetof(sweep_layer_row, latency_s), F_F64},
 };
 
-static hid_t compound(const field *f, int n, size_t size)
-{
+static hid_t compound(const field *f, int n, size_t size) {
     hid_t t = H5Tcreate(H5T_COMPOUND, size);
     for (int i = 0; i < n; i++) {
-        hid_t mt = f[i].type == F_I32 ? H5T_NATIVE_INT32 : f[i].type == F_I64 ? H5T_NATIVE_INT64
-                                                                              : H5T_NATIVE_DOUBLE;
+        hid_t mt = f[i].type == F_I32   ? H5T_NATIVE_INT32
+                   : f[i].type == F_I64 ? H5T_NATIVE_INT64
+                                        : H5T_NATIVE_DOUBLE;
         H5Tinsert(t, f[i].name, f[i].off, mt);
     }
     return t;
 }
 
 static int write_table(hid_t f, const char *name, const field *fields, int nf, size_t size,
-                       const void *data, long n)
-{
+                       const void *data, long n) {
     hsize_t dims = (hsize_t)n;
     hid_t t = compound(fields, nf, size), sp = H5Screate_simple(1, &dims, NULL), lcpl = h5_lcpl();
     hid_t d = H5Dcreate2(f, name, t, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -94,8 +93,7 @@ static int write_table(hid_t f, const char *name, const field *fields, int nf, s
 }
 
 static int read_table(hid_t f, const char *path, const char *name, const field *fields, int nf,
-                      size_t size, void *data, long n, cs_error *err)
-{
+                      size_t size, void *data, long n, cs_error *err) {
     long have = h5_count(f, name);
     if (have != n)
         return cs_fail(err, CS_ERR_INPUT, "%s: %s has %ld rows, expected %ld (truncated?)", path,
@@ -110,8 +108,7 @@ static int read_table(hid_t f, const char *path, const char *name, const field *
 
 /* ---- in memory ---- */
 
-int results_init(results *r, int n_layers, long n_strips, cs_error *err)
-{
+int results_init(results *r, int n_layers, long n_strips, cs_error *err) {
     memset(r, 0, sizeof *r);
     r->n_layers = n_layers;
     r->n_strips = n_strips;
@@ -122,8 +119,7 @@ int results_init(results *r, int n_layers, long n_strips, cs_error *err)
     return r->rows && r->layers && r->assign ? CS_OK : CS_ERR_RUNTIME;
 }
 
-void results_free(results *r)
-{
+void results_free(results *r) {
     free(r->config_text);
     sens_result_free(&r->sens);
     for (int m = 0; m < 4; m++) free(r->omega[m]);
@@ -135,16 +131,14 @@ void results_free(results *r)
     memset(r, 0, sizeof *r);
 }
 
-long results_find(const results *r, long index)
-{
+long results_find(const results *r, long index) {
     for (long i = 0; i < r->n_rows; i++)
         if (r->rows[i].index == index) return i;
     return -1;
 }
 
 int results_add(results *r, const sweep_row *row, const sweep_layer_row *layers,
-                const uint8_t *bits, int high, cs_error *err)
-{
+                const uint8_t *bits, int high, cs_error *err) {
     long at = results_find(r, row->index), nb = (r->n_strips + 7) / 8;
     if (at < 0) {
         if (r->n_rows == r->cap) {
@@ -152,7 +146,8 @@ int results_add(results *r, const sweep_row *row, const sweep_layer_row *layers,
             sweep_row *rows = cs_realloc(r->rows, (size_t)cap, sizeof *rows, err);
             if (!rows) return CS_ERR_RUNTIME;
             r->rows = rows;
-            sweep_layer_row *ls = cs_realloc(r->layers, (size_t)(cap * r->n_layers), sizeof *ls, err);
+            sweep_layer_row *ls =
+                cs_realloc(r->layers, (size_t)(cap * r->n_layers), sizeof *ls, err);
             if (!ls) return CS_ERR_RUNTIME;
             r->layers = ls;
             uint8_t *as = cs_realloc(r->assign, (size_t)(cap * nb), 1, err);
@@ -171,9 +166,9 @@ int results_add(results *r, const sweep_row *row, const sweep_layer_row *layers,
     return CS_OK;
 }
 
-long results_total(const results *r)
-{
-    sweep_plan p = {NULL, r->fixed, NULL, r->searches, NULL, NULL, NULL, NULL, r->shard_k, r->shard_n};
+long results_total(const results *r) {
+    sweep_plan p = {NULL, r->fixed, NULL, r->searches, NULL,
+                    NULL, NULL,     NULL, r->shard_k,  r->shard_n};
     long total = 0;
     for (long i = 0; i < r->fixed; i++) total += sweep_in_shard(&p, i, r->max_steps);
     for (long k = 0; k < r->searches; k++) {
@@ -184,7 +179,8 @@ long results_total(const results *r)
             if (w->kind == CAND_DYNAMIC && w->chosen && (w->index - r->fixed) / r->max_steps == k) {
                 steps = 0;
                 for (long j = 0; j < r->n_rows; j++)
-                    if (r->rows[j].kind == CAND_DYNAMIC && (r->rows[j].index - r->fixed) / r->max_steps == k)
+                    if (r->rows[j].kind == CAND_DYNAMIC &&
+                        (r->rows[j].index - r->fixed) / r->max_steps == k)
                         steps++;
             }
         }
@@ -193,8 +189,7 @@ long results_total(const results *r)
     return total;
 }
 
-int results_pareto(results *r, cs_error *err)
-{
+int results_pareto(results *r, cs_error *err) {
     free(r->front_energy);
     free(r->front_latency);
     r->front_energy = cs_alloc((size_t)r->n_rows + 1, sizeof(long), err);
@@ -206,23 +201,21 @@ int results_pareto(results *r, cs_error *err)
     sweep_reference(r->rows, r->n_rows, 1, &r->ref_top1, &r->ref_latency);
     r->hv_energy = sweep_hypervolume(r->rows, r->front_energy, r->n_front_energy, 0, r->ref_top1,
                                      r->ref_energy);
-    r->hv_latency = sweep_hypervolume(r->rows, r->front_latency, r->n_front_latency, 1,
-                                      r->ref_top1, r->ref_latency);
+    r->hv_latency = sweep_hypervolume(r->rows, r->front_latency, r->n_front_latency, 1, r->ref_top1,
+                                      r->ref_latency);
     return CS_OK;
 }
 
 /* ---- writing ---- */
 
-static int by_index(const void *a, const void *b, void *rows)
-{
+static int by_index(const void *a, const void *b, void *rows) {
     const sweep_row *r = rows;
     long x = *(const long *)a, y = *(const long *)b;
     return (r[x].index > r[y].index) - (r[x].index < r[y].index);
 }
 
 /* Row positions sorted by candidate index (insertion sort: rows arrive almost in order). */
-static void sorted_order(const results *r, long *order)
-{
+static void sorted_order(const results *r, long *order) {
     for (long i = 0; i < r->n_rows; i++) {
         long j = i;
         order[i] = i;
@@ -235,8 +228,7 @@ static void sorted_order(const results *r, long *order)
     }
 }
 
-static int write_attrs(hid_t f, const results *r)
-{
+static int write_attrs(hid_t f, const results *r) {
     int rc = h5_attr_write_str(f, "format", RESULTS_FORMAT);
     rc |= h5_attr_write_long(f, "format_version", RESULTS_FORMAT_VERSION);
     rc |= h5_attr_write_str(f, "run_id", r->run_id);
@@ -253,8 +245,7 @@ static int write_attrs(hid_t f, const results *r)
     return rc;
 }
 
-static int write_rows(hid_t f, const results *r, cs_error *err)
-{
+static int write_rows(hid_t f, const results *r, cs_error *err) {
     long n = r->n_rows, nb = (r->n_strips + 7) / 8;
     long *order = cs_alloc((size_t)n + 1, sizeof *order, err);
     sweep_row *rows = cs_alloc((size_t)n + 1, sizeof *rows, err);
@@ -269,11 +260,11 @@ static int write_rows(hid_t f, const results *r, cs_error *err)
                    sizeof *ls * (size_t)r->n_layers);
             memcpy(as + i * nb, r->assign + order[i] * nb, (size_t)nb);
         }
-        rc = write_table(f, "sweep/candidates", ROW_FIELDS, (int)(sizeof ROW_FIELDS / sizeof *ROW_FIELDS),
-                         sizeof(sweep_row), rows, n);
+        rc = write_table(f, "sweep/candidates", ROW_FIELDS,
+                         (int)(sizeof ROW_FIELDS / sizeof *ROW_FIELDS), sizeof(sweep_row), rows, n);
         rc |= write_table(f, "sweep/per_layer", LAYER_FIELDS,
-                          (int)(sizeof LAYER_FIELDS / sizeof *LAYER_FIELDS), sizeof(sweep_layer_row), ls,
-                          n * r->n_layers);
+                          (int)(sizeof LAYER_FIELDS / sizeof *LAYER_FIELDS),
+                          sizeof(sweep_layer_row), ls, n * r->n_layers);
         hsize_t dims[2] = {(hsize_t)n, (hsize_t)nb};
         rc |= h5_write_u8(f, "sweep/assignment", 2, dims, as);
         hid_t d = H5Dopen2(f, "sweep/candidates", H5P_DEFAULT);
@@ -288,8 +279,7 @@ static int write_rows(hid_t f, const results *r, cs_error *err)
     return rc;
 }
 
-static int write_pareto(hid_t f, const results *r)
-{
+static int write_pareto(hid_t f, const results *r) {
     int64_t *idx = calloc((size_t)(r->n_front_energy + r->n_front_latency + 1), sizeof *idx);
     if (!idx) return CS_ERR_RUNTIME;
     hsize_t ne = (hsize_t)r->n_front_energy, nl = (hsize_t)r->n_front_latency;
@@ -309,8 +299,7 @@ static int write_pareto(hid_t f, const results *r)
     return rc;
 }
 
-int results_write(const char *path, results *r, cs_error *err)
-{
+int results_write(const char *path, results *r, cs_error *err) {
     char tmp[CS_PATH_MAX + 32];
     h5_temp_name(path, tmp, sizeof tmp);
     int rc = results_pareto(r, err);
@@ -339,17 +328,18 @@ int results_write(const char *path, results *r, cs_error *err)
 
 /* ---- reading ---- */
 
-static int read_attrs(hid_t f, const char *path, results *r, cs_error *err)
-{
+static int read_attrs(hid_t f, const char *path, results *r, cs_error *err) {
     char fmt[64] = "";
     long ver = 0, shard = 0, shards = 0;
-    if (h5_attr_read_str(f, "format", fmt, sizeof fmt, path, err) || strcmp(fmt, RESULTS_FORMAT) != 0)
+    if (h5_attr_read_str(f, "format", fmt, sizeof fmt, path, err) ||
+        strcmp(fmt, RESULTS_FORMAT) != 0)
         return cs_fail(err, CS_ERR_INPUT, "%s: not a cimsweep results file", path);
     if (h5_attr_read_long(f, "format_version", &ver, path, err) || ver != RESULTS_FORMAT_VERSION)
         return cs_fail(err, CS_ERR_INPUT, "%s: results format version %ld, expected %d", path, ver,
                        RESULTS_FORMAT_VERSION);
     int rc = h5_attr_read_str(f, "run_id", r->run_id, sizeof r->run_id, path, err);
-    if (!rc) rc = h5_attr_read_str(f, "config_hash", r->config_hash, sizeof r->config_hash, path, err);
+    if (!rc)
+        rc = h5_attr_read_str(f, "config_hash", r->config_hash, sizeof r->config_hash, path, err);
     if (!rc) rc = h5_attr_read_str(f, "model_sha256", r->model_sha, sizeof r->model_sha, path, err);
     if (!rc) rc = h5_attr_read_str(f, "model_file", r->model_file, sizeof r->model_file, path, err);
     if (!rc) rc = h5_attr_read_long(f, "fixed_candidates", &r->fixed, path, err);
@@ -364,8 +354,7 @@ static int read_attrs(hid_t f, const char *path, results *r, cs_error *err)
     return rc;
 }
 
-int results_read(const char *path, results *r, cs_error *err)
-{
+int results_read(const char *path, results *r, cs_error *err) {
     memset(r, 0, sizeof *r);
     hid_t f;
     int rc = h5_open_read(path, &f, err);
@@ -391,7 +380,8 @@ int results_read(const char *path, results *r, cs_error *err)
         rc = h5_read_text(f, "config", &r->config_text, path, err);
     }
     long n = rc == CS_OK ? h5_count(f, "sweep/candidates") : -1;
-    if (rc == CS_OK && n < 0) rc = cs_fail(err, CS_ERR_INPUT, "%s: /sweep/candidates is missing", path);
+    if (rc == CS_OK && n < 0)
+        rc = cs_fail(err, CS_ERR_INPUT, "%s: /sweep/candidates is missing", path);
     long nb = (r->n_strips + 7) / 8;
     if (rc == CS_OK && n > r->cap) {
         r->cap = n;
@@ -402,12 +392,15 @@ int results_read(const char *path, results *r, cs_error *err)
         if (!r->rows || !r->layers || !r->assign) rc = CS_ERR_RUNTIME;
     }
     if (rc == CS_OK)
-        rc = read_table(f, path, "sweep/candidates", ROW_FIELDS, (int)(sizeof ROW_FIELDS / sizeof *ROW_FIELDS),
-                        sizeof(sweep_row), r->rows, n, err);
+        rc = read_table(f, path, "sweep/candidates", ROW_FIELDS,
+                        (int)(sizeof ROW_FIELDS / sizeof *ROW_FIELDS), sizeof(sweep_row), r->rows,
+                        n, err);
     if (rc == CS_OK)
-        rc = read_table(f, path, "sweep/per_layer", LAYER_FIELDS, (int)(sizeof LAYER_FIELDS / sizeof *LAYER_FIELDS),
-                        sizeof(sweep_layer_row), r->layers, n * r->n_layers, err);
-    if (rc == CS_OK) rc = h5_read(f, "sweep/assignment", H5T_NATIVE_UINT8, r->assign, n * nb, path, err);
+        rc = read_table(f, path, "sweep/per_layer", LAYER_FIELDS,
+                        (int)(sizeof LAYER_FIELDS / sizeof *LAYER_FIELDS), sizeof(sweep_layer_row),
+                        r->layers, n * r->n_layers, err);
+    if (rc == CS_OK)
+        rc = h5_read(f, "sweep/assignment", H5T_NATIVE_UINT8, r->assign, n * nb, path, err);
     for (int m = 0; m < 4 && rc == CS_OK; m++) {
         char name[64];
         snprintf(name, sizeof name, "sensitivity/omega_%s", SENS_METHOD_NAMES[m]);

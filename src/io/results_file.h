@@ -14,7 +14,7 @@
 #include "io/sens_file.h"
 #include "sweep/sweep.h"
 
-#define RESULTS_FORMAT "cimsweep-results"
+#define RESULTS_FORMAT         "cimsweep-results"
 #define RESULTS_FORMAT_VERSION 1
 
 typedef struct results {
@@ -25,12 +25,12 @@ typedef struct results {
     int shard_k, shard_n; /* shard_n = 0: the whole sweep */
     int n_layers;
     long n_strips;
-    sens_result sens;     /* the primary method's sensitivity (strip table included) */
+    sens_result sens; /* the primary method's sensitivity (strip table included) */
     sens_origin sens_org;
-    double *omega[4];     /* every method's omega (SENS_*), NULL if not computed */
-    sweep_row *rows;      /* done rows, in the order they finished */
+    double *omega[4];        /* every method's omega (SENS_*), NULL if not computed */
+    sweep_row *rows;         /* done rows, in the order they finished */
     sweep_layer_row *layers; /* n_layers per row */
-    uint8_t *assign;      /* per row: (n_strips + 7) / 8 bytes */
+    uint8_t *assign;         /* per row: (n_strips + 7) / 8 bytes */
     long n_rows, cap;
     /* Pareto fronts (filled by results_pareto) */
     long *front_energy, *front_latency;

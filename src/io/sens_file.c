@@ -2,6 +2,7 @@
 #include "io/sens_file.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,42 +17,55 @@ typedef struct layer_row {
     int64_t qidx, C, M, K, stride, H, W, Ho, Wo, strips, strip_offset;
 } layer_row;
 
-static hid_t layer_type(void)
-{
+/* The int64 columns of /model/layers after the name. */
+static const struct {
+    const char *name;
+    size_t off;
+} LAYER_COLUMNS[] = {
+    {"qidx", offsetof(layer_row, qidx)},
+    {"C", offsetof(layer_row, C)},
+    {"M", offsetof(layer_row, M)},
+    {"K", offsetof(layer_row, K)},
+    {"stride", offsetof(layer_row, stride)},
+    {"H", offsetof(layer_row, H)},
+    {"W", offsetof(layer_row, W)},
+    {"Ho", offsetof(layer_row, Ho)},
+    {"Wo", offsetof(layer_row, Wo)},
+    {"strips", offsetof(layer_row, strips)},
+    {"strip_offset", offsetof(layer_row, strip_offset)},
+};
+
+static hid_t layer_type(void) {
     hid_t s = H5Tcopy(H5T_C_S1);
     H5Tset_size(s, 64);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(layer_row));
     H5Tinsert(t, "name", HOFFSET(layer_row, name), s);
-#define MEMBER(m) H5Tinsert(t, #m, HOFFSET(layer_row, m), H5T_NATIVE_INT64)
-    MEMBER(qidx), MEMBER(C), MEMBER(M), MEMBER(K), MEMBER(stride), MEMBER(H), MEMBER(W);
-    MEMBER(Ho), MEMBER(Wo), MEMBER(strips), MEMBER(strip_offset);
-#undef MEMBER
+    for (size_t i = 0; i < sizeof LAYER_COLUMNS / sizeof LAYER_COLUMNS[0]; i++)
+        H5Tinsert(t, LAYER_COLUMNS[i].name, LAYER_COLUMNS[i].off, H5T_NATIVE_INT64);
     H5Tclose(s);
     return t;
 }
 
-void sens_cache_key(const char *model_sha, const sens_opts *o, const data_opts *d, char key[65])
-{
+void sens_cache_key(const char *model_sha, const sens_opts *o, const data_opts *d, char key[65]) {
     char buf[4096];
     snprintf(buf, sizeof buf,
              "alg %d|model %s|method %d|partition %d|calib %ld|batch %ld|min %ld|max %ld|"
              "tol %.17g|seed %ld|data %d|%s|%ld|%ld %ld %ld %ld %ld",
-             SENS_ALGORITHM_VERSION, model_sha, o->method, o->partition, o->calib_samples,
-             o->batch, o->min_probes, o->max_probes, o->tol, o->seed, d->kind, d->path, d->seed,
+             SENS_ALGORITHM_VERSION, model_sha, o->method, o->partition, o->calib_samples, o->batch,
+             o->min_probes, o->max_probes, o->tol, o->seed, d->kind, d->path, d->seed,
              d->synthetic.channels, d->synthetic.size, d->synthetic.classes, d->synthetic.train,
              d->synthetic.test);
     sha256_hex(buf, strlen(buf), key);
 }
 
-static int write_layers(hid_t f, const sens_strips *st)
-{
+static int write_layers(hid_t f, const sens_strips *st) {
     layer_row *rows = calloc((size_t)st->n_layers + 1, sizeof *rows);
     if (!rows) return CS_ERR_RUNTIME;
     for (int q = 0; q < st->n_layers; q++) {
         const sens_layer *l = &st->layers[q];
         snprintf(rows[q].name, sizeof rows[q].name, "%s", l->name);
-        rows[q] = (layer_row){"", q, l->C, l->M, l->K, l->stride, l->H, l->W, l->Ho, l->Wo,
-                              l->strips, l->strip_off};
+        rows[q] = (layer_row){"",   q,    l->C,  l->M,  l->K,      l->stride,
+                              l->H, l->W, l->Ho, l->Wo, l->strips, l->strip_off};
         snprintf(rows[q].name, sizeof rows[q].name, "%s", l->name);
     }
     hsize_t n = (hsize_t)st->n_layers;
@@ -66,8 +80,7 @@ static int write_layers(hid_t f, const sens_strips *st)
     return rc ? CS_ERR_RUNTIME : CS_OK;
 }
 
-static int read_layers(hid_t f, const char *path, sens_strips *st, cs_error *err)
-{
+static int read_layers(hid_t f, const char *path, sens_strips *st, cs_error *err) {
     long n = h5_count(f, "model/layers");
     if (n < 1) return cs_fail(err, CS_ERR_INPUT, "%s: /model/layers is missing", path);
     layer_row *rows = calloc((size_t)n, sizeof *rows);
@@ -85,8 +98,10 @@ static int read_layers(hid_t f, const char *path, sens_strips *st, cs_error *err
         sens_layer *l = &st->layers[q];
         layer_row *r = &rows[q];
         snprintf(l->name, sizeof l->name, "%s", r->name);
-        *l = (sens_layer){"", (int)r->qidx, (int)r->C, (int)r->M, (int)r->K, (int)r->stride,
-                          (int)r->H, (int)r->W, (int)r->Ho, (int)r->Wo, r->strips, r->strip_offset, 0};
+        *l = (sens_layer){"",         (int)r->qidx,   (int)r->C, (int)r->M,
+                          (int)r->K,  (int)r->stride, (int)r->H, (int)r->W,
+                          (int)r->Ho, (int)r->Wo,     r->strips, r->strip_offset,
+                          0};
         snprintf(l->name, sizeof l->name, "%s", r->name);
         if (r->strips != r->M * r->K * r->K || r->strip_offset != off || r->C < 1) bad = 1;
         off += r->strips;
@@ -98,8 +113,7 @@ static int read_layers(hid_t f, const char *path, sens_strips *st, cs_error *err
     return CS_OK;
 }
 
-int sens_write_groups(hid_t f, const sens_result *r, const sens_origin *org, cs_error *err)
-{
+int sens_write_groups(hid_t f, const sens_result *r, const sens_origin *org, cs_error *err) {
     const sens_strips *st = &r->strips;
     int rc = write_layers(f, st);
     hsize_t ns = (hsize_t)st->n_strips, nl = (hsize_t)st->n_layers;
@@ -132,8 +146,7 @@ int sens_write_groups(hid_t f, const sens_result *r, const sens_origin *org, cs_
     return rc ? cs_fail(err, CS_ERR_RUNTIME, "cannot write the sensitivity groups") : CS_OK;
 }
 
-static int read_attrs(hid_t g, const char *path, sens_result *r, sens_origin *org, cs_error *err)
-{
+static int read_attrs(hid_t g, const char *path, sens_result *r, sens_origin *org, cs_error *err) {
     char method[32], part[32];
     sens_opts *o = &org->opts;
     int rc = h5_attr_read_str(g, "method", method, sizeof method, path, err);
@@ -145,7 +158,8 @@ static int read_attrs(hid_t g, const char *path, sens_result *r, sens_origin *or
     if (!rc) rc = h5_attr_read_long(g, "min_probes", &o->min_probes, path, err);
     if (!rc) rc = h5_attr_read_long(g, "max_probes", &o->max_probes, path, err);
     if (!rc) rc = h5_attr_read_double(g, "seconds", &r->seconds, path, err);
-    if (!rc) rc = h5_attr_read_str(g, "model_sha256", org->model_sha, sizeof org->model_sha, path, err);
+    if (!rc)
+        rc = h5_attr_read_str(g, "model_sha256", org->model_sha, sizeof org->model_sha, path, err);
     if (!rc) rc = h5_attr_read_str(g, "cache_key", org->key, sizeof org->key, path, err);
     if (rc) return rc;
     r->method = o->method = cs_name_index(SENS_METHOD_NAMES, method);
@@ -155,8 +169,7 @@ static int read_attrs(hid_t g, const char *path, sens_result *r, sens_origin *or
     return CS_OK;
 }
 
-int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org, cs_error *err)
-{
+int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org, cs_error *err) {
     memset(org, 0, sizeof *org);
     sens_strips st;
     memset(&st, 0, sizeof st);
@@ -187,7 +200,9 @@ int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org
     if (!rc) rc = h5_read(f, "sensitivity/stderr", H5T_NATIVE_DOUBLE, r->stderr_, ns, path, err);
     if (!rc) rc = h5_read(f, "sensitivity/omega", H5T_NATIVE_DOUBLE, r->omega, ns, path, err);
     if (!rc) rc = h5_read(f, "sensitivity/probes", H5T_NATIVE_INT64, probes, nl, path, err);
-    if (!rc) rc = h5_read(f, "sensitivity/layer_trace", H5T_NATIVE_DOUBLE, r->layer_trace, nl, path, err);
+    if (!rc)
+        rc =
+            h5_read(f, "sensitivity/layer_trace", H5T_NATIVE_DOUBLE, r->layer_trace, nl, path, err);
     if (!rc)
         rc = h5_read(f, "sensitivity/history", H5T_NATIVE_DOUBLE, r->history, nl * r->max_probes,
                      path, err);
@@ -196,9 +211,7 @@ int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org
     return rc;
 }
 
-int sens_file_write(const char *path, const sens_result *r, const sens_origin *org,
-                    cs_error *err)
-{
+int sens_file_write(const char *path, const sens_result *r, const sens_origin *org, cs_error *err) {
     char tmp[CS_PATH_MAX + 32];
     h5_temp_name(path, tmp, sizeof tmp);
     hid_t f;
@@ -215,8 +228,7 @@ int sens_file_write(const char *path, const sens_result *r, const sens_origin *o
     return h5_commit_file(tmp, path, err);
 }
 
-int sens_file_read(const char *path, sens_result *r, sens_origin *org, cs_error *err)
-{
+int sens_file_read(const char *path, sens_result *r, sens_origin *org, cs_error *err) {
     hid_t f;
     int rc = h5_open_read(path, &f, err);
     if (rc) return rc;
@@ -234,12 +246,11 @@ int sens_file_read(const char *path, sens_result *r, sens_origin *org, cs_error 
 }
 
 int sens_check_match(const char *path, const sens_result *r, const sens_origin *org,
-                     const nn_net *net, const char *model_sha, cs_error *err)
-{
+                     const nn_net *net, const char *model_sha, cs_error *err) {
     if (strcmp(org->model_sha, model_sha) != 0)
         return cs_fail(err, CS_ERR_INPUT,
-                       "%s: computed for another model (model hash %.12s, this model %.12s)",
-                       path, org->model_sha, model_sha);
+                       "%s: computed for another model (model hash %.12s, this model %.12s)", path,
+                       org->model_sha, model_sha);
     const sens_strips *st = &r->strips;
     if (st->n_layers != net->n_q)
         return cs_fail(err, CS_ERR_INPUT, "%s: %d layers, this model has %d", path, st->n_layers,

@@ -9,15 +9,15 @@
 
 #include "sens/sens.h"
 
-#define SENS_FORMAT "cimsweep-sens"
+#define SENS_FORMAT         "cimsweep-sens"
 #define SENS_FORMAT_VERSION 1
 /* Bumped whenever the computation changes, so old cache entries are not reused. */
 #define SENS_ALGORITHM_VERSION 1
 
 /* What a sensitivity result was computed from. */
 typedef struct sens_origin {
-    char model_sha[65];  /* SHA-256 of the model file */
-    char key[65];        /* cache key: model hash + sensitivity and data settings */
+    char model_sha[65]; /* SHA-256 of the model file */
+    char key[65];       /* cache key: model hash + sensitivity and data settings */
     sens_opts opts;
 } sens_origin;
 
@@ -31,8 +31,7 @@ int sens_write_groups(hid_t f, const sens_result *r, const sens_origin *org, cs_
 int sens_read_groups(hid_t f, const char *path, sens_result *r, sens_origin *org, cs_error *err);
 
 /* A stand-alone sensitivity file (cache entries, `sens -o`). */
-int sens_file_write(const char *path, const sens_result *r, const sens_origin *org,
-                    cs_error *err);
+int sens_file_write(const char *path, const sens_result *r, const sens_origin *org, cs_error *err);
 int sens_file_read(const char *path, sens_result *r, sens_origin *org, cs_error *err);
 
 /* Check that a result read from path belongs to this network (same strip layout) and model

@@ -3,8 +3,7 @@
 
 #include "nn/nn_internal.h"
 
-void add_forward(nn_net *net, nn_layer *l)
-{
+void add_forward(nn_net *net, nn_layer *l) {
     long n = net_numel(net, l->out, net->n);
     const float *a = net->x[l->in], *b = net->x[l->in2];
     float *y = net->x[l->out];
@@ -18,8 +17,7 @@ void add_forward(nn_net *net, nn_layer *l)
 }
 
 /* Send dy (masked by the ReLU) to both inputs of the add. */
-static void add_back(nn_net *net, nn_layer *l, float **grad, unsigned char *set)
-{
+static void add_back(nn_net *net, nn_layer *l, float **grad, unsigned char *set) {
     long n = net_numel(net, l->out, net->n);
     const float *y = net->x[l->out], *dy = grad[l->out];
     int inputs[2] = {l->in, l->in2};
@@ -37,13 +35,11 @@ static void add_back(nn_net *net, nn_layer *l, float **grad, unsigned char *set)
     }
 }
 
-void add_backward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void add_backward(nn_net *net, nn_layer *l, nn_pass *ps) {
     add_back(net, l, net->g, ps->g_set);
 }
 
-void add_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void add_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     int ha = ps->rx_set[l->in], hb = ps->rx_set[l->in2];
     if (!ha && !hb) return;
     long n = net_numel(net, l->out, net->n);
@@ -57,8 +53,7 @@ void add_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
     ps->rx_set[l->out] = 1;
 }
 
-void add_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void add_rbackward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (!ps->rg_set[l->out]) return;
     add_back(net, l, net->rg, ps->rg_set);
 }

@@ -12,15 +12,13 @@
 
 #define BN_MOMENTUM 0.1
 
-static void bn_affine(const nn_layer *l, int c, float *a, float *b)
-{
+static void bn_affine(const nn_layer *l, int c, float *a, float *b) {
     float inv = 1.0f / sqrtf(l->var[c] + l->eps);
     *a = l->gamma[c] * inv;
     *b = l->beta[c] - l->mean[c] * *a;
 }
 
-static void bn_forward_eval(nn_net *net, nn_layer *l)
-{
+static void bn_forward_eval(nn_net *net, nn_layer *l) {
     long m = (long)net->n * l->H * l->W;
     for (int c = 0; c < l->C; c++) {
         float a, b;
@@ -37,8 +35,7 @@ static void bn_forward_eval(nn_net *net, nn_layer *l)
     }
 }
 
-static void bn_forward_train(nn_net *net, nn_layer *l)
-{
+static void bn_forward_train(nn_net *net, nn_layer *l) {
     long m = (long)net->n * l->H * l->W;
     for (int c = 0; c < l->C; c++) {
         const float *x = net->x[l->in] + c * m;
@@ -62,8 +59,7 @@ static void bn_forward_train(nn_net *net, nn_layer *l)
     }
 }
 
-void bn_forward(nn_net *net, nn_layer *l)
-{
+void bn_forward(nn_net *net, nn_layer *l) {
     if (net->train_mode)
         bn_forward_train(net, l);
     else
@@ -72,8 +68,7 @@ void bn_forward(nn_net *net, nn_layer *l)
 
 /* dx (+)= a * mask * dy per channel; `set` as in grad_put. */
 static void bn_affine_back(nn_net *net, nn_layer *l, const float *dy, float *dx,
-                           unsigned char *set)
-{
+                           unsigned char *set) {
     long m = (long)net->n * l->H * l->W;
     const float *y = net->x[l->out];
     for (int c = 0; c < l->C; c++) {
@@ -89,8 +84,7 @@ static void bn_affine_back(nn_net *net, nn_layer *l, const float *dy, float *dx,
     *set = 1;
 }
 
-static void bn_backward_train(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+static void bn_backward_train(nn_net *net, nn_layer *l, nn_pass *ps) {
     long m = (long)net->n * l->H * l->W;
     for (int c = 0; c < l->C; c++) {
         const float *x = net->x[l->in] + c * m, *y = net->x[l->out] + c * m;
@@ -120,8 +114,7 @@ static void bn_backward_train(nn_net *net, nn_layer *l, nn_pass *ps)
     if (ps->need_input_grad) ps->g_set[l->in] = 1;
 }
 
-void bn_backward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void bn_backward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (net->train_mode) {
         bn_backward_train(net, l, ps);
         return;
@@ -143,11 +136,11 @@ void bn_backward(nn_net *net, nn_layer *l, nn_pass *ps)
             l->gbeta[c] = (float)sg;
         }
     }
-    if (ps->need_input_grad) bn_affine_back(net, l, net->g[l->out], net->g[l->in], &ps->g_set[l->in]);
+    if (ps->need_input_grad)
+        bn_affine_back(net, l, net->g[l->out], net->g[l->in], &ps->g_set[l->in]);
 }
 
-void bn_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void bn_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (!ps->rx_set[l->in]) return;
     long m = (long)net->n * l->H * l->W;
     const float *y = net->x[l->out];
@@ -161,8 +154,7 @@ void bn_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
     ps->rx_set[l->out] = 1;
 }
 
-void bn_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void bn_rbackward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (!ps->rg_set[l->out] || !ps->need_input_grad) return;
     bn_affine_back(net, l, net->rg[l->out], net->rg[l->in], &ps->rg_set[l->in]);
 }

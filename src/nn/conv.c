@@ -12,14 +12,12 @@
 
 #include "nn/nn_internal.h"
 
-static int conv_is_pointwise(const nn_layer *l)
-{
+static int conv_is_pointwise(const nn_layer *l) {
     return l->K == 1 && l->stride == 1 && l->pad == 0;
 }
 
-void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, int pad,
-                 int Ho, int Wo, int n0, int n1, float *col)
-{
+void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, int pad, int Ho,
+                 int Wo, int n0, int n1, float *col) {
     long cols = (long)(n1 - n0) * Ho * Wo;
     for (int c = 0; c < C; c++)
         for (int kh = 0; kh < K; kh++)
@@ -50,8 +48,7 @@ void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, 
 }
 
 void col2im_cnhw_add(const float *col, int C, int N, int H, int W, int K, int stride, int pad,
-                     int Ho, int Wo, int n0, int n1, float *x)
-{
+                     int Ho, int Wo, int n0, int n1, float *x) {
     long cols = (long)(n1 - n0) * Ho * Wo;
     for (int c = 0; c < C; c++)
         for (int kh = 0; kh < K; kh++)
@@ -77,24 +74,21 @@ void col2im_cnhw_add(const float *col, int C, int N, int H, int W, int K, int st
 
 /* col of tensor `src` for images [n0, n1) of layer l: a view when pointwise, else im2col
  * into ws. Returns the matrix and its leading dimension. */
-static const float *conv_col(const nn_net *net, const nn_layer *l, const float *src, int n0,
-                             int n1, float *ws, long *ld)
-{
+static const float *conv_col(const nn_net *net, const nn_layer *l, const float *src, int n0, int n1,
+                             float *ws, long *ld) {
     long hw = (long)l->Ho * l->Wo;
     if (conv_is_pointwise(l)) {
         *ld = (long)net->n * hw;
         return src + (long)n0 * hw;
     }
-    im2col_cnhw(src, l->C, net->n, l->H, l->W, l->K, l->stride, l->pad, l->Ho, l->Wo, n0, n1,
-                ws);
+    im2col_cnhw(src, l->C, net->n, l->H, l->W, l->K, l->stride, l->pad, l->Ho, l->Wo, n0, n1, ws);
     *ld = (long)(n1 - n0) * hw;
     return ws;
 }
 
 /* out (+)= direct 3x3 convolution of src (Cin channels) with packed weights (Mout outputs). */
 static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *src, int Cin, int Mout,
-                          float *out, int add)
-{
+                          float *out, int add) {
     int n = net->n, chunk = conv3x3_chunk(Cin, n, l->H, l->W);
     for (int n0 = 0; n0 < n; n0 += chunk) {
         int n1 = n0 + chunk < n ? n0 + chunk : n;
@@ -104,9 +98,8 @@ static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *src, int 
 }
 
 /* out[:, chunk] (+)= A . col(src) over all chunks; A is M x CKK. */
-static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const float *src,
-                       float *out, float beta)
-{
+static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const float *src, float *out,
+                       float beta) {
     if (conv3x3_usable(l)) {
         conv3x3_pack_weights(A, l->M, l->C, 0, net->wpack);
         conv3x3_apply(net, l, src, l->C, l->M, out, beta != 0.0f);
@@ -125,9 +118,8 @@ static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const flo
 }
 
 /* G (+)= dy . col(src)^T over all chunks: the weight-gradient form, M x CKK. */
-static void conv_wgrad(nn_net *net, const nn_layer *l, const float *dy, const float *src,
-                       float *G, float beta)
-{
+static void conv_wgrad(nn_net *net, const nn_layer *l, const float *dy, const float *src, float *G,
+                       float beta) {
     if (conv3x3_usable(l)) {
         int n = net->n, c = l->C > l->M ? l->C : l->M;
         int chunk = conv3x3_chunk(c, n, l->H, l->W);
@@ -147,17 +139,16 @@ static void conv_wgrad(nn_net *net, const nn_layer *l, const float *dy, const fl
         int n1 = n0 + (int)chunk < n ? n0 + (int)chunk : n;
         long ldc;
         const float *col = conv_col(net, l, src, n0, n1, net->col, &ldc);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->M, ckk, (int)((n1 - n0) * hw),
-                    1.0f, dy + (long)n0 * hw, (int)ldy, col, (int)ldc, beta, G, ckk);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->M, ckk, (int)((n1 - n0) * hw), 1.0f,
+                    dy + (long)n0 * hw, (int)ldy, col, (int)ldc, beta, G, ckk);
         beta = 1.0f;
     }
 }
 
 /* dx (+)= col2im(A^T . dy + A2^T . dy2) for A, A2 (M x CKK; A2 may be NULL); *set says
  * whether dx holds data already. */
-static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const float *dy,
-                       float *dx, unsigned char *set, const float *A2, const float *dy2)
-{
+static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const float *dy, float *dx,
+                       unsigned char *set, const float *A2, const float *dy2) {
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
     if (conv3x3_usable(l)) {
@@ -173,11 +164,11 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
     }
     if (conv_is_pointwise(l)) {
         float beta = *set ? 1.0f : 0.0f;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)ldy, l->M, 1.0f, A, ckk,
-                    dy, (int)ldy, beta, dx, (int)ldy);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)ldy, l->M, 1.0f, A, ckk, dy,
+                    (int)ldy, beta, dx, (int)ldy);
         if (A2)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)ldy, l->M, 1.0f, A2,
-                        ckk, dy2, (int)ldy, 1.0f, dx, (int)ldy);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, (int)ldy, l->M, 1.0f, A2, ckk,
+                        dy2, (int)ldy, 1.0f, dx, (int)ldy);
         *set = 1;
         return;
     }
@@ -197,8 +188,7 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
     *set = 1;
 }
 
-void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G)
-{
+void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G) {
     const float *dy = net->g[l->out], *src = net->x[l->in];
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
@@ -214,21 +204,18 @@ void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G)
                 dy + (long)n0 * hw, (int)ldy, col, (int)ldc, 0.0f, G, ckk);
 }
 
-void conv_forward(nn_net *net, nn_layer *l)
-{
+void conv_forward(nn_net *net, nn_layer *l) {
     conv_apply(net, l, l->w, net->x[l->in], net->x[l->out], 0.0f);
 }
 
-void conv_backward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void conv_backward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *gy = net->g[l->out];
     if (ps->want_wgrad) conv_wgrad(net, l, gy, net->x[l->in], l->gw, 0.0f);
     if (ps->need_input_grad)
         conv_dgrad(net, l, l->w, gy, net->g[l->in], &ps->g_set[l->in], NULL, NULL);
 }
 
-void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *v = pass_v(net, ps, l);
     int has_rx = ps->rx_set[l->in];
     if (!v && !has_rx) return; /* tangent stays zero */
@@ -238,8 +225,7 @@ void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
     ps->rx_set[l->out] = 1;
 }
 
-void conv_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void conv_rbackward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *v = pass_v(net, ps, l);
     int has_rg = ps->rg_set[l->out];
     int has_g = ps->use_g && ps->g_set[l->out];
@@ -262,11 +248,9 @@ void conv_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
         conv_dgrad(net, l, l->w, net->rg[l->out], net->rg[l->in], &ps->rg_set[l->in], A2,
                    net->g ? net->g[l->out] : NULL);
     else if (A2)
-        conv_dgrad(net, l, A2, net->g[l->out], net->rg[l->in], &ps->rg_set[l->in], NULL,
-                   NULL);
+        conv_dgrad(net, l, A2, net->g[l->out], net->rg[l->in], &ps->rg_set[l->in], NULL, NULL);
 }
 
-void nn_conv_im2col(const nn_layer *l, const float *x, int N, int n0, int n1, float *col)
-{
+void nn_conv_im2col(const nn_layer *l, const float *x, int N, int n0, int n1, float *col) {
     im2col_cnhw(x, l->C, N, l->H, l->W, l->K, l->stride, l->pad, l->Ho, l->Wo, n0, n1, col);
 }

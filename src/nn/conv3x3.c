@@ -24,27 +24,24 @@
 #define CONV3_HAVE_KERNEL 0
 #endif
 
-#define C3_MB 4 /* output channels per block */
-#define C3_NV 3 /* vectors of 8 grid positions per tile */
-#define C3_TILE (8 * C3_NV)
+#define C3_MB     4 /* output channels per block */
+#define C3_NV     3 /* vectors of 8 grid positions per tile */
+#define C3_TILE   (8 * C3_NV)
 #define C3_MAX_CH 32 /* wider layers: im2col + OpenBLAS wins (its kernel is closer to peak) */
 
-long conv3x3_grid_floats(int C, int N, int H, int W)
-{
+long conv3x3_grid_floats(int C, int N, int H, int W) {
     /* the last tile of the last image may read up to a tile plus two rows past its end */
     return (long)C * N * (H + 2) * (W + 2) + C3_TILE + 2L * (W + 2) + 8;
 }
 
-int conv3x3_chunk(int C, int N, int H, int W)
-{
+int conv3x3_chunk(int C, int N, int H, int W) {
     /* images per grid chunk: the grid of a chunk stays about the size of the L2 cache */
     long per_image = (long)C * (H + 2) * (W + 2);
     long n = NN_COL_TARGET / (per_image > 0 ? per_image : 1);
     return n < 1 ? 1 : n > N ? N : (int)n;
 }
 
-int conv3x3_usable(const nn_layer *l)
-{
+int conv3x3_usable(const nn_layer *l) {
 #if CONV3_HAVE_KERNEL
     if (l->kind != NN_CONV || l->K != 3 || l->stride != 1 || l->pad != 1) return 0;
     if (l->M % C3_MB != 0 || l->C % C3_MB != 0) return 0;
@@ -57,8 +54,7 @@ int conv3x3_usable(const nn_layer *l)
 #endif
 }
 
-void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid)
-{
+void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid) {
     long gw = W + 2, gimg = (long)(H + 2) * gw;
     int nc = n1 - n0;
     for (long ci = 0; ci < (long)C * nc; ci++) {
@@ -78,14 +74,14 @@ void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1,
     memset(grid + (long)C * nc * gimg, 0, sizeof(float) * (size_t)tail);
 }
 
-void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *packed)
-{
+void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *packed) {
     /* packed[(mb_block * Cin + c) * 9 + tap][mb]: the 4 weights one broadcast group needs */
     int Mo = transpose ? C : M, Ci = transpose ? M : C;
     for (int m = 0; m < Mo; m++)
         for (int c = 0; c < Ci; c++)
             for (int t = 0; t < 9; t++) {
-                float v = transpose ? w[((long)c * C + m) * 9 + (8 - t)] : w[((long)m * C + c) * 9 + t];
+                float v =
+                    transpose ? w[((long)c * C + m) * 9 + (8 - t)] : w[((long)m * C + c) * 9 + t];
                 long blk = m / C3_MB;
                 packed[((blk * Ci + c) * 9 + t) * C3_MB + m % C3_MB] = v;
             }
@@ -94,8 +90,7 @@ void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *pa
 #if CONV3_HAVE_KERNEL
 /* Store the valid positions of one tile (C3_MB channels x nq grid positions from q0),
  * row segment by row segment: the two border columns of each grid row are dropped. */
-static void tile_store(const float *acc, int q0, int nq, int W, float *y0, long ystride, int add)
-{
+static void tile_store(const float *acc, int q0, int nq, int W, float *y0, long ystride, int add) {
     int gw = W + 2, h = q0 / gw, w = q0 - h * gw;
     for (int i = 0; i < nq;) {
         int run = W - w; /* valid outputs left in this grid row */
@@ -121,8 +116,7 @@ static void tile_store(const float *acc, int q0, int nq, int W, float *y0, long 
 }
 
 __attribute__((target("avx2,fma"))) static void
-tile_kernel(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc)
-{
+tile_kernel(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
     for (int c = 0; c < Cin; c++) {
@@ -149,14 +143,16 @@ tile_kernel(const float *grid, long cstride, int Cin, int gw, const float *wp, f
             }
     }
     _mm256_storeu_ps(acc + 0, a00), _mm256_storeu_ps(acc + 8, a01), _mm256_storeu_ps(acc + 16, a02);
-    _mm256_storeu_ps(acc + 24, a10), _mm256_storeu_ps(acc + 32, a11), _mm256_storeu_ps(acc + 40, a12);
-    _mm256_storeu_ps(acc + 48, a20), _mm256_storeu_ps(acc + 56, a21), _mm256_storeu_ps(acc + 64, a22);
-    _mm256_storeu_ps(acc + 72, a30), _mm256_storeu_ps(acc + 80, a31), _mm256_storeu_ps(acc + 88, a32);
+    _mm256_storeu_ps(acc + 24, a10), _mm256_storeu_ps(acc + 32, a11),
+        _mm256_storeu_ps(acc + 40, a12);
+    _mm256_storeu_ps(acc + 48, a20), _mm256_storeu_ps(acc + 56, a21),
+        _mm256_storeu_ps(acc + 64, a22);
+    _mm256_storeu_ps(acc + 72, a30), _mm256_storeu_ps(acc + 80, a31),
+        _mm256_storeu_ps(acc + 88, a32);
 }
 #endif
 
-void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int n1, float *g)
-{
+void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int n1, float *g) {
     int gw = W + 2, nc = n1 - n0;
     for (long mi = 0; mi < (long)M * nc; mi++) {
         long m = mi / nc, n = n0 + mi % nc;
@@ -170,8 +166,7 @@ void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int
 }
 
 #if CONV3_HAVE_KERNEL
-__attribute__((target("avx2,fma"))) static float hsum8(__m256 v)
-{
+__attribute__((target("avx2,fma"))) static float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
@@ -181,10 +176,10 @@ __attribute__((target("avx2,fma"))) static float hsum8(__m256 v)
 /* out[mb][cb] = sum over the chunk of gy row (m0+mb) times x row (c0+cb) shifted by off,
  * for 4 x 3 rows (CB3) or 4 x 1 rows. Rows hold nq positions per image, nc images. The
  * accumulators are named registers: an indexed array would live on the stack. */
-__attribute__((target("avx2,fma"))) static void
-wgrad_tile3(const float *gyg, long gs, const float *xg, long xs, long gimg, int nq, int nc,
-            int off, float out[4][3])
-{
+__attribute__((target("avx2,fma"))) static void wgrad_tile3(const float *gyg, long gs,
+                                                            const float *xg, long xs, long gimg,
+                                                            int nq, int nc, int off,
+                                                            float out[4][3]) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
     int qv = nq / 8 * 8;
@@ -222,10 +217,9 @@ wgrad_tile3(const float *gyg, long gs, const float *xg, long xs, long gimg, int 
                     out[i][j] += gyg[i * gs + (long)n * nq + q] * xg[j * xs + n * gimg + off + q];
 }
 
-__attribute__((target("avx2,fma"))) static void
-wgrad_tile1(const float *gyg, long gs, const float *xg, long gimg, int nq, int nc, int off,
-            float out[4][3])
-{
+__attribute__((target("avx2,fma"))) static void wgrad_tile1(const float *gyg, long gs,
+                                                            const float *xg, long gimg, int nq,
+                                                            int nc, int off, float out[4][3]) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     int qv = nq / 8 * 8;
     for (int n = 0; n < nc; n++) {
@@ -246,9 +240,8 @@ wgrad_tile1(const float *gyg, long gs, const float *xg, long gimg, int nq, int n
 }
 #endif
 
-void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int H, int W,
-                   float *G, int add)
-{
+void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int H, int W, float *G,
+                   int add) {
 #if CONV3_HAVE_KERNEL
     int gw = W + 2, nq = H * gw;
     long gimg = (long)(H + 2) * gw, x_cstride = (long)nc * gimg, gy_mstride = (long)nc * nq;
@@ -277,8 +270,7 @@ void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int 
 }
 
 void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W, const float *wp,
-                 int Mout, float *y, int add)
-{
+                 int Mout, float *y, int add) {
 #if CONV3_HAVE_KERNEL
     int gw = W + 2;
     long gimg = (long)(H + 2) * gw, hw = (long)H * W, cstride = (long)(n1 - n0) * gimg;

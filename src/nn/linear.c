@@ -8,39 +8,34 @@
 
 /* y (+)= A x for A (M x F), x (F x N). */
 static void linear_apply(const nn_net *net, const nn_layer *l, const float *A, const float *x,
-                         float *y, float beta)
-{
+                         float *y, float beta) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, l->M, net->n, l->C, 1.0f, A, l->C, x,
                 net->n, beta, y, net->n);
 }
 
 /* G (+)= dy x^T. */
 static void linear_wgrad(const nn_net *net, const nn_layer *l, const float *dy, const float *x,
-                         float *G, float beta)
-{
+                         float *G, float beta) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, l->M, l->C, net->n, 1.0f, dy, net->n, x,
                 net->n, beta, G, l->C);
 }
 
 /* dx (+)= A^T dy. */
 static void linear_dgrad(const nn_net *net, const nn_layer *l, const float *A, const float *dy,
-                         float *dx, unsigned char *set)
-{
+                         float *dx, unsigned char *set) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l->C, net->n, l->M, 1.0f, A, l->C, dy,
                 net->n, *set ? 1.0f : 0.0f, dx, net->n);
     *set = 1;
 }
 
-void linear_forward(nn_net *net, nn_layer *l)
-{
+void linear_forward(nn_net *net, nn_layer *l) {
     float *y = net->x[l->out];
     linear_apply(net, l, l->w, net->x[l->in], y, 0.0f);
     for (int m = 0; m < l->M; m++)
         for (int i = 0; i < net->n; i++) y[(long)m * net->n + i] += l->b[m];
 }
 
-void linear_backward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void linear_backward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *gy = net->g[l->out];
     if (ps->want_wgrad) {
         linear_wgrad(net, l, gy, net->x[l->in], l->gw, 0.0f);
@@ -53,8 +48,7 @@ void linear_backward(nn_net *net, nn_layer *l, nn_pass *ps)
     if (ps->need_input_grad) linear_dgrad(net, l, l->w, gy, net->g[l->in], &ps->g_set[l->in]);
 }
 
-void linear_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void linear_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *v = pass_v(net, ps, l);
     int has_rx = ps->rx_set[l->in];
     if (!v && !has_rx) return;
@@ -64,8 +58,7 @@ void linear_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
     ps->rx_set[l->out] = 1;
 }
 
-void linear_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void linear_rbackward(nn_net *net, nn_layer *l, nn_pass *ps) {
     const float *v = pass_v(net, ps, l);
     int has_rg = ps->rg_set[l->out], has_g = ps->use_g && ps->g_set[l->out];
     float *hv = pass_hv(net, ps, l);

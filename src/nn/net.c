@@ -13,8 +13,7 @@
 #define NET_MAX_LAYERS 1024
 
 int net_begin(nn_net *net, int arch, double width, int in_c, int in_h, int in_w, int classes,
-              cs_error *err)
-{
+              cs_error *err) {
     memset(net, 0, sizeof *net);
     net->arch = arch;
     net->width = width;
@@ -30,15 +29,13 @@ int net_begin(nn_net *net, int arch, double width, int in_c, int in_h, int in_w,
     return CS_OK;
 }
 
-long net_numel(const nn_net *net, int t, int n)
-{
+long net_numel(const nn_net *net, int t, int n) {
     const nn_tensor *x = &net->tensors[t];
     return (long)x->C * x->H * x->W * n;
 }
 
 /* Append a layer whose output has shape (C, H, W); returns the output tensor. */
-static int net_push(nn_net *net, nn_layer *l, int C, int H, int W, cs_error *err)
-{
+static int net_push(nn_net *net, nn_layer *l, int C, int H, int W, cs_error *err) {
     if (net->n_layers >= NET_MAX_LAYERS) {
         cs_fail(err, CS_ERR_RUNTIME, "network has more than %d layers", NET_MAX_LAYERS);
         return -1;
@@ -53,8 +50,7 @@ static int net_push(nn_net *net, nn_layer *l, int C, int H, int W, cs_error *err
     return t;
 }
 
-static nn_layer layer_on(const nn_net *net, nn_kind kind, const char *name, int in)
-{
+static nn_layer layer_on(const nn_net *net, nn_kind kind, const char *name, int in) {
     nn_layer l;
     memset(&l, 0, sizeof l);
     l.kind = kind;
@@ -68,8 +64,7 @@ static nn_layer layer_on(const nn_net *net, nn_kind kind, const char *name, int 
 }
 
 int net_conv(nn_net *net, const char *name, int in, int M, int K, int stride, int pad,
-             cs_error *err)
-{
+             cs_error *err) {
     nn_layer l = layer_on(net, NN_CONV, name, in);
     l.M = M;
     l.K = K;
@@ -80,8 +75,7 @@ int net_conv(nn_net *net, const char *name, int in, int M, int K, int stride, in
     return net_push(net, &l, M, Ho, Wo, err);
 }
 
-int net_bn(nn_net *net, const char *name, int in, int relu, cs_error *err)
-{
+int net_bn(nn_net *net, const char *name, int in, int relu, cs_error *err) {
     nn_layer l = layer_on(net, NN_BN, name, in);
     l.M = l.C;
     l.relu = relu;
@@ -89,15 +83,13 @@ int net_bn(nn_net *net, const char *name, int in, int relu, cs_error *err)
     return net_push(net, &l, l.C, l.H, l.W, err);
 }
 
-int net_relu(nn_net *net, int in, cs_error *err)
-{
+int net_relu(nn_net *net, int in, cs_error *err) {
     nn_layer l = layer_on(net, NN_RELU, "", in);
     l.M = l.C;
     return net_push(net, &l, l.C, l.H, l.W, err);
 }
 
-int net_add(nn_net *net, int a, int b, int relu, cs_error *err)
-{
+int net_add(nn_net *net, int a, int b, int relu, cs_error *err) {
     nn_layer l = layer_on(net, NN_ADD, "", a);
     l.in2 = b;
     l.M = l.C;
@@ -105,8 +97,7 @@ int net_add(nn_net *net, int a, int b, int relu, cs_error *err)
     return net_push(net, &l, l.C, l.H, l.W, err);
 }
 
-int net_shortcut_a(nn_net *net, int in, int M, int stride, cs_error *err)
-{
+int net_shortcut_a(nn_net *net, int in, int M, int stride, cs_error *err) {
     nn_layer l = layer_on(net, NN_SHORTCUT_A, "", in);
     l.M = M;
     l.stride = stride;
@@ -114,15 +105,13 @@ int net_shortcut_a(nn_net *net, int in, int M, int stride, cs_error *err)
     return net_push(net, &l, M, (l.H - 1) / stride + 1, (l.W - 1) / stride + 1, err);
 }
 
-int net_gap(nn_net *net, int in, cs_error *err)
-{
+int net_gap(nn_net *net, int in, cs_error *err) {
     nn_layer l = layer_on(net, NN_GAP, "", in);
     l.M = l.C;
     return net_push(net, &l, l.C, 1, 1, err);
 }
 
-int net_linear(nn_net *net, const char *name, int in, int M, cs_error *err)
-{
+int net_linear(nn_net *net, const char *name, int in, int M, cs_error *err) {
     nn_layer l = layer_on(net, NN_LINEAR, name, in);
     if (l.H != 1 || l.W != 1) {
         cs_fail(err, CS_ERR_RUNTIME, "%s: a linear layer needs a pooled input", name);
@@ -136,19 +125,21 @@ int net_linear(nn_net *net, const char *name, int in, int M, cs_error *err)
 }
 
 /* Parameter table entries of one layer, in state-dict order. */
-static int layer_param_count(const nn_layer *l)
-{
+static int layer_param_count(const nn_layer *l) {
     switch (l->kind) {
-    case NN_CONV: return 1;
-    case NN_BN: return 4;
-    case NN_LINEAR: return 2;
-    default: return 0;
+    case NN_CONV:
+        return 1;
+    case NN_BN:
+        return 4;
+    case NN_LINEAR:
+        return 2;
+    default:
+        return 0;
     }
 }
 
 static void add_param(nn_net *net, int li, const char *suffix, int ndim, const int *shape,
-                      int trainable, long *off)
-{
+                      int trainable, long *off) {
     nn_param *p = &net->params[net->n_params++];
     snprintf(p->name, sizeof p->name, "%s.%s", net->layers[li].name, suffix);
     p->ndim = ndim;
@@ -164,8 +155,7 @@ static void add_param(nn_net *net, int li, const char *suffix, int ndim, const i
     *off += p->size;
 }
 
-static void bind_layer_params(nn_net *net, int li, long *off)
-{
+static void bind_layer_params(nn_net *net, int li, long *off) {
     nn_layer *l = &net->layers[li];
     int first = net->n_params;
     if (l->kind == NN_CONV) {
@@ -196,18 +186,20 @@ static void bind_layer_params(nn_net *net, int li, long *off)
     }
 }
 
-static long layer_param_floats(const nn_layer *l)
-{
+static long layer_param_floats(const nn_layer *l) {
     switch (l->kind) {
-    case NN_CONV: return l->wsize;
-    case NN_LINEAR: return l->wsize + l->M;
-    case NN_BN: return 4L * l->C;
-    default: return 0;
+    case NN_CONV:
+        return l->wsize;
+    case NN_LINEAR:
+        return l->wsize + l->M;
+    case NN_BN:
+        return 4L * l->C;
+    default:
+        return 0;
     }
 }
 
-int net_finish(nn_net *net, cs_error *err)
-{
+int net_finish(nn_net *net, cs_error *err) {
     int np = 0;
     long total = 0;
     for (int i = 0; i < net->n_layers; i++) {
@@ -240,28 +232,24 @@ int net_finish(nn_net *net, cs_error *err)
     return CS_OK;
 }
 
-nn_param *nn_find_param(nn_net *net, const char *name)
-{
+nn_param *nn_find_param(nn_net *net, const char *name) {
     for (int i = 0; i < net->n_params; i++)
         if (strcmp(net->params[i].name, name) == 0) return &net->params[i];
     return NULL;
 }
 
-long nn_count_trainable(const nn_net *net)
-{
+long nn_count_trainable(const nn_net *net) {
     long n = 0;
     for (int i = 0; i < net->n_params; i++)
         if (net->params[i].trainable) n += net->params[i].size;
     return n;
 }
 
-void nn_copy_params(nn_net *dst, const nn_net *src)
-{
+void nn_copy_params(nn_net *dst, const nn_net *src) {
     memcpy(dst->pblock, src->pblock, (size_t)src->p_total * sizeof(float));
 }
 
-void nn_init_weights(nn_net *net, uint64_t seed)
-{
+void nn_init_weights(nn_net *net, uint64_t seed) {
     for (int i = 0; i < net->n_params; i++) {
         nn_param *p = &net->params[i];
         const nn_layer *l = &net->layers[p->layer];
@@ -286,8 +274,7 @@ void nn_init_weights(nn_net *net, uint64_t seed)
 
 /* ---- memory plan ---- */
 
-static void free_plan(nn_net *net)
-{
+static void free_plan(nn_net *net) {
     for (int t = 0; net->x && t < net->n_tensors; t++) {
         free(net->x[t]);
         if (net->g) free(net->g[t]);
@@ -314,8 +301,7 @@ static void free_plan(nn_net *net)
     net->batch_cap = 0;
 }
 
-long nn_col_chunk(const nn_layer *l, int n)
-{
+long nn_col_chunk(const nn_layer *l, int n) {
     /* images per im2col chunk: about NN_COL_TARGET floats of columns, at least one image */
     long per_image = (long)l->C * l->K * l->K * l->Ho * l->Wo;
     long chunk = NN_COL_TARGET / (per_image > 0 ? per_image : 1);
@@ -324,8 +310,7 @@ long nn_col_chunk(const nn_layer *l, int n)
     return chunk;
 }
 
-static float **alloc_buffers(nn_net *net, int cap, cs_error *err)
-{
+static float **alloc_buffers(nn_net *net, int cap, cs_error *err) {
     float **b = cs_alloc((size_t)net->n_tensors, sizeof *b, err);
     if (!b) return NULL;
     for (int t = 0; t < net->n_tensors; t++) {
@@ -339,8 +324,7 @@ static float **alloc_buffers(nn_net *net, int cap, cs_error *err)
     return b;
 }
 
-int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err)
-{
+int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err) {
     free_plan(net);
     if (batch_cap < 1) return cs_fail(err, CS_ERR_INPUT, "batch size must be at least 1");
     long col = 1, grid = 1, wpack = 1;
@@ -398,8 +382,7 @@ fail:
     return CS_ERR_RUNTIME;
 }
 
-void nn_free(nn_net *net)
-{
+void nn_free(nn_net *net) {
     if (!net) return;
     free_plan(net);
     free(net->layers);
@@ -412,14 +395,12 @@ void nn_free(nn_net *net)
     memset(net, 0, sizeof *net);
 }
 
-void nn_set_threads(int threads)
-{
+void nn_set_threads(int threads) {
     if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     openblas_set_num_threads(threads < 1 ? 1 : threads);
 }
 
-double nn_forward_flops(const nn_net *net)
-{
+double nn_forward_flops(const nn_net *net) {
     double f = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const nn_layer *l = &net->layers[i];
@@ -429,22 +410,19 @@ double nn_forward_flops(const nn_net *net)
     return f;
 }
 
-void nn_set_act_quant(nn_net *net, int q, float scale, int bits, int is_signed)
-{
+void nn_set_act_quant(nn_net *net, int q, float scale, int bits, int is_signed) {
     nn_layer *l = &net->layers[net->qlayer[q]];
     l->aq.scale = scale;
     l->aq.bits = bits;
     l->aq.is_signed = is_signed;
 }
 
-void nn_set_qforward(nn_net *net, nn_qforward_fn fn, void *ctx)
-{
+void nn_set_qforward(nn_net *net, nn_qforward_fn fn, void *ctx) {
     net->qforward = fn;
     net->qforward_ctx = ctx;
 }
 
-void nn_quantize_values(const nn_act_quant *aq, const float *in, float *out, long n)
-{
+void nn_quantize_values(const nn_act_quant *aq, const float *in, float *out, long n) {
     float lo = aq->is_signed ? -(float)((1 << (aq->bits - 1)) - 1) : 0.0f;
     float hi = aq->is_signed ? (float)((1 << (aq->bits - 1)) - 1) : (float)((1 << aq->bits) - 1);
     float inv = 1.0f / aq->scale;

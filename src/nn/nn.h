@@ -79,12 +79,12 @@ typedef struct nn_layer {
     float *gw, *gb, *ggamma, *gbeta;
     /* BN train mode: batch statistics of the last forward */
     float *bmean, *binvstd;
-    long wsize; /* number of weights (conv: M*C*K*K, linear: M*C) */
+    long wsize;      /* number of weights (conv: M*C*K*K, linear: M*C) */
     nn_act_quant aq; /* input quantization (forward only) */
 } nn_layer;
 
 typedef struct nn_tensor {
-    int C, H, W; /* per image */
+    int C, H, W;  /* per image */
     int producer; /* layer index, -1 for the input */
 } nn_tensor;
 
@@ -112,26 +112,26 @@ typedef struct nn_net {
     long p_total;
     /* plan (nn_plan) */
     int batch_cap;
-    unsigned plan;              /* NN_PLAN_* buffers present */
-    float **x, **g, **rx, **rg; /* per tensor, capacity batch_cap */
-    float *col, *col2;          /* im2col workspaces */
-    long col_cap;               /* floats in each workspace */
+    unsigned plan;               /* NN_PLAN_* buffers present */
+    float **x, **g, **rx, **rg;  /* per tensor, capacity batch_cap */
+    float *col, *col2;           /* im2col workspaces */
+    long col_cap;                /* floats in each workspace */
     float *grid, *grid2, *wpack; /* direct 3x3 conv: bordered grids, packed weights */
-    float *prob;                /* softmax of the logits, classes x batch */
-    float *bn_stats;            /* batch statistics of BN layers (train mode) */
-    unsigned char *flags;       /* per-tensor pass flags */
-    float *aq_buf;              /* quantized layer input (when aq is on) */
-    int n;                      /* images in the current batch */
-    int train_mode;             /* BN uses batch statistics */
-    nn_qforward_fn qforward;    /* replacement conv / linear kernel, or NULL */
+    float *prob;                 /* softmax of the logits, classes x batch */
+    float *bn_stats;             /* batch statistics of BN layers (train mode) */
+    unsigned char *flags;        /* per-tensor pass flags */
+    float *aq_buf;               /* quantized layer input (when aq is on) */
+    int n;                       /* images in the current batch */
+    int train_mode;              /* BN uses batch statistics */
+    nn_qforward_fn qforward;     /* replacement conv / linear kernel, or NULL */
     void *qforward_ctx;
 } nn_net;
 
 /* Buffers a plan holds besides the forward activations. */
 enum { NN_PLAN_FWD = 0, NN_PLAN_GRAD = 1, NN_PLAN_R = 2 };
 
-/* im2col chunks hold about this many floats (1 MB, the L2 cache of one core): large enough for efficient GEMMs,
- * small enough to stay out of the way of the activations. */
+/* im2col chunks hold about this many floats (1 MB, the L2 cache of one core): large enough for
+ * efficient GEMMs, small enough to stay out of the way of the activations. */
 #define NN_COL_TARGET (1L << 18)
 
 /* ---- building ---- */
@@ -258,8 +258,7 @@ void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, 
 
 /* SGD with momentum and weight decay (decay on conv/linear weights and on BN affine
  * parameters alike, as torch.optim.SGD does). velocity has p_total floats. */
-void nn_sgd_step(nn_net *net, float *velocity, double lr, double momentum,
-                 double weight_decay);
+void nn_sgd_step(nn_net *net, float *velocity, double lr, double momentum, double weight_decay);
 
 /* Learning rate of epoch e (0-based) at fraction f of it under the schedule. */
 double nn_lr_at(const nn_train_opts *o, long epoch, double frac);

@@ -94,8 +94,8 @@ void grad_put(float *dst, const float *src, long n, unsigned char *set_flag);
 void relu_mask(const float *y, const float *in, float *out, long n);
 
 /* ---- im2col in CNHW (conv.c) ---- */
-void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, int pad,
-                 int Ho, int Wo, int n0, int n1, float *col);
+void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, int pad, int Ho,
+                 int Wo, int n0, int n1, float *col);
 void col2im_cnhw_add(const float *col, int C, int N, int H, int W, int K, int stride, int pad,
                      int Ho, int Wo, int n0, int n1, float *x);
 
@@ -116,8 +116,8 @@ void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *pa
  * border columns, H rows per image. */
 void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int n1, float *g);
 /* G (+)= weight gradient M x C x 9 of one chunk of nc images from the dy grid and x grid. */
-void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int H, int W,
-                   float *G, int add);
+void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int H, int W, float *G,
+                   int add);
 /* y[:, n0:n1] (+)= conv of the grid chunk with packed weights (Cin inputs, Mout outputs). */
 void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W, const float *wp,
                  int Mout, float *y, int add);

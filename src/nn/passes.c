@@ -5,20 +5,17 @@
 
 #include "nn/nn_internal.h"
 
-const float *pass_v(const nn_net *net, const nn_pass *ps, const nn_layer *l)
-{
+const float *pass_v(const nn_net *net, const nn_pass *ps, const nn_layer *l) {
     if (!ps->v || l->qidx < ps->q_first || l->qidx > ps->q_last) return NULL;
     return ps->v + (net->qoff[l->qidx] - net->qoff[ps->q_first]);
 }
 
-float *pass_hv(const nn_net *net, const nn_pass *ps, const nn_layer *l)
-{
+float *pass_hv(const nn_net *net, const nn_pass *ps, const nn_layer *l) {
     if (!ps->hv || l->qidx < ps->q_first || l->qidx > ps->q_last) return NULL;
     return ps->hv + (net->qoff[l->qidx] - net->qoff[ps->q_first]);
 }
 
-static nn_pass pass_of(nn_net *net)
-{
+static nn_pass pass_of(nn_net *net) {
     nn_pass ps;
     memset(&ps, 0, sizeof ps);
     ps.g_set = net->flags;
@@ -30,8 +27,7 @@ static nn_pass pass_of(nn_net *net)
 /* A conv / linear layer with its input quantized and / or a replacement kernel: the
  * quantized input goes to a scratch buffer, so other readers of the tensor (the residual
  * path) still see the float values. */
-static void qlayer_forward(nn_net *net, nn_layer *l)
-{
+static void qlayer_forward(nn_net *net, nn_layer *l) {
     float *in = net->x[l->in];
     if (l->aq.scale > 0) {
         nn_quantize_values(&l->aq, in, net->aq_buf, net_numel(net, l->in, net->n));
@@ -50,8 +46,7 @@ static void qlayer_forward(nn_net *net, nn_layer *l)
     net->x[l->in] = keep;
 }
 
-void nn_forward(nn_net *net, const float *x0, int n)
-{
+void nn_forward(nn_net *net, const float *x0, int n) {
     net->n = n;
     long hw = (long)net->in_h * net->in_w;
     float *x = net->x[0];
@@ -66,25 +61,37 @@ void nn_forward(nn_net *net, const float *x0, int n)
             continue;
         }
         switch (l->kind) {
-        case NN_CONV: conv_forward(net, l); break;
-        case NN_BN: bn_forward(net, l); break;
-        case NN_RELU: relu_forward(net, l); break;
-        case NN_ADD: add_forward(net, l); break;
-        case NN_SHORTCUT_A: shortcut_forward(net, l); break;
-        case NN_GAP: gap_forward(net, l); break;
-        case NN_LINEAR: linear_forward(net, l); break;
+        case NN_CONV:
+            conv_forward(net, l);
+            break;
+        case NN_BN:
+            bn_forward(net, l);
+            break;
+        case NN_RELU:
+            relu_forward(net, l);
+            break;
+        case NN_ADD:
+            add_forward(net, l);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_forward(net, l);
+            break;
+        case NN_GAP:
+            gap_forward(net, l);
+            break;
+        case NN_LINEAR:
+            linear_forward(net, l);
+            break;
         }
     }
 }
 
-static const float *logits_of(const nn_net *net)
-{
+static const float *logits_of(const nn_net *net) {
     return net->x[net->n_tensors - 1];
 }
 
 /* Softmax into net->prob and the summed cross-entropy. */
-static double softmax_ce(nn_net *net, const uint8_t *labels)
-{
+static double softmax_ce(nn_net *net, const uint8_t *labels) {
     int n = net->n, K = net->classes;
     const float *z = logits_of(net);
     double total = 0.0;
@@ -101,13 +108,11 @@ static double softmax_ce(nn_net *net, const uint8_t *labels)
     return total;
 }
 
-double nn_loss_value(nn_net *net, const uint8_t *labels)
-{
+double nn_loss_value(nn_net *net, const uint8_t *labels) {
     return softmax_ce(net, labels);
 }
 
-double nn_loss(nn_net *net, const uint8_t *labels, float scale)
-{
+double nn_loss(nn_net *net, const uint8_t *labels, float scale) {
     int n = net->n, K = net->classes;
     double total = softmax_ce(net, labels);
     if (net->g) {
@@ -121,8 +126,7 @@ double nn_loss(nn_net *net, const uint8_t *labels, float scale)
     return total;
 }
 
-void nn_backward(nn_net *net, int want_weight_grads)
-{
+void nn_backward(nn_net *net, int want_weight_grads) {
     nn_pass ps = pass_of(net);
     ps.want_wgrad = want_weight_grads;
     for (int li = net->n_layers - 1; li >= 0; li--) {
@@ -130,19 +134,32 @@ void nn_backward(nn_net *net, int want_weight_grads)
         if (!ps.g_set[l->out]) continue;
         ps.need_input_grad = l->in != 0;
         switch (l->kind) {
-        case NN_CONV: conv_backward(net, l, &ps); break;
-        case NN_BN: bn_backward(net, l, &ps); break;
-        case NN_RELU: relu_backward(net, l, &ps); break;
-        case NN_ADD: add_backward(net, l, &ps); break;
-        case NN_SHORTCUT_A: shortcut_backward(net, l, &ps); break;
-        case NN_GAP: gap_backward(net, l, &ps); break;
-        case NN_LINEAR: linear_backward(net, l, &ps); break;
+        case NN_CONV:
+            conv_backward(net, l, &ps);
+            break;
+        case NN_BN:
+            bn_backward(net, l, &ps);
+            break;
+        case NN_RELU:
+            relu_backward(net, l, &ps);
+            break;
+        case NN_ADD:
+            add_backward(net, l, &ps);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_backward(net, l, &ps);
+            break;
+        case NN_GAP:
+            gap_backward(net, l, &ps);
+            break;
+        case NN_LINEAR:
+            linear_backward(net, l, &ps);
+            break;
         }
     }
 }
 
-void nn_rforward(nn_net *net, const float *v, int q_first, int q_last)
-{
+void nn_rforward(nn_net *net, const float *v, int q_first, int q_last) {
     nn_pass ps = pass_of(net);
     ps.v = v;
     ps.q_first = q_first;
@@ -151,19 +168,32 @@ void nn_rforward(nn_net *net, const float *v, int q_first, int q_last)
     for (int li = net->qlayer[q_first]; li < net->n_layers; li++) {
         nn_layer *l = &net->layers[li];
         switch (l->kind) {
-        case NN_CONV: conv_rforward(net, l, &ps); break;
-        case NN_BN: bn_rforward(net, l, &ps); break;
-        case NN_RELU: relu_rforward(net, l, &ps); break;
-        case NN_ADD: add_rforward(net, l, &ps); break;
-        case NN_SHORTCUT_A: shortcut_rforward(net, l, &ps); break;
-        case NN_GAP: gap_rforward(net, l, &ps); break;
-        case NN_LINEAR: linear_rforward(net, l, &ps); break;
+        case NN_CONV:
+            conv_rforward(net, l, &ps);
+            break;
+        case NN_BN:
+            bn_rforward(net, l, &ps);
+            break;
+        case NN_RELU:
+            relu_rforward(net, l, &ps);
+            break;
+        case NN_ADD:
+            add_rforward(net, l, &ps);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_rforward(net, l, &ps);
+            break;
+        case NN_GAP:
+            gap_rforward(net, l, &ps);
+            break;
+        case NN_LINEAR:
+            linear_rforward(net, l, &ps);
+            break;
         }
     }
 }
 
-void nn_rloss(nn_net *net, float scale)
-{
+void nn_rloss(nn_net *net, float scale) {
     int n = net->n, K = net->classes, last = net->n_tensors - 1;
     unsigned char *rx_set = net->flags + net->n_tensors, *rg_set = rx_set + net->n_tensors;
     memset(rg_set, 0, (size_t)net->n_tensors);
@@ -180,8 +210,7 @@ void nn_rloss(nn_net *net, float scale)
     rg_set[last] = 1;
 }
 
-void nn_rbackward(nn_net *net, const float *v, int q_first, int q_last, int use_g, float *hv)
-{
+void nn_rbackward(nn_net *net, const float *v, int q_first, int q_last, int use_g, float *hv) {
     nn_pass ps = pass_of(net);
     ps.v = v;
     ps.q_first = q_first;
@@ -193,20 +222,33 @@ void nn_rbackward(nn_net *net, const float *v, int q_first, int q_last, int use_
         nn_layer *l = &net->layers[li];
         ps.need_input_grad = li > stop && l->in != 0;
         switch (l->kind) {
-        case NN_CONV: conv_rbackward(net, l, &ps); break;
-        case NN_BN: bn_rbackward(net, l, &ps); break;
-        case NN_RELU: relu_rbackward(net, l, &ps); break;
-        case NN_ADD: add_rbackward(net, l, &ps); break;
-        case NN_SHORTCUT_A: shortcut_rbackward(net, l, &ps); break;
-        case NN_GAP: gap_rbackward(net, l, &ps); break;
-        case NN_LINEAR: linear_rbackward(net, l, &ps); break;
+        case NN_CONV:
+            conv_rbackward(net, l, &ps);
+            break;
+        case NN_BN:
+            bn_rbackward(net, l, &ps);
+            break;
+        case NN_RELU:
+            relu_rbackward(net, l, &ps);
+            break;
+        case NN_ADD:
+            add_rbackward(net, l, &ps);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_rbackward(net, l, &ps);
+            break;
+        case NN_GAP:
+            gap_rbackward(net, l, &ps);
+            break;
+        case NN_LINEAR:
+            linear_rbackward(net, l, &ps);
+            break;
         }
     }
 }
 
 double nn_hvp(nn_net *net, const float *x0, const uint8_t *labels, int n, float scale,
-              const float *v, float *hv)
-{
+              const float *v, float *hv) {
     nn_forward(net, x0, n);
     double loss = nn_loss(net, labels, scale);
     nn_backward(net, 0);
@@ -216,21 +258,18 @@ double nn_hvp(nn_net *net, const float *x0, const uint8_t *labels, int n, float 
     return loss;
 }
 
-void nn_hvp_layer(nn_net *net, int q, const float *v_q, float scale, float *hv_q)
-{
+void nn_hvp_layer(nn_net *net, int q, const float *v_q, float scale, float *hv_q) {
     nn_rforward(net, v_q, q, q);
     nn_rloss(net, scale);
     nn_rbackward(net, v_q, q, q, 0, hv_q);
 }
 
-void nn_logits(const nn_net *net, int i, float *out)
-{
+void nn_logits(const nn_net *net, int i, float *out) {
     const float *z = logits_of(net);
     for (int k = 0; k < net->classes; k++) out[k] = z[(long)k * net->n + i];
 }
 
-void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, long *top5)
-{
+void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, long *top5) {
     const float *z = logits_of(net);
     for (int i = 0; i < n; i++) {
         float zy = z[(long)labels[i] * n + i];
@@ -244,8 +283,7 @@ void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, 
     }
 }
 
-void nn_sample_grad(nn_net *net, int i, float *grad)
-{
+void nn_sample_grad(nn_net *net, int i, float *grad) {
     for (int q = 0; q < net->n_q; q++) {
         const nn_layer *l = &net->layers[net->qlayer[q]];
         float *G = grad + net->qoff[q];

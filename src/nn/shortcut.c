@@ -6,8 +6,7 @@
 #include "nn/nn_internal.h"
 
 /* y = S x for one buffer pair. */
-static void shortcut_apply(const nn_net *net, const nn_layer *l, const float *x, float *y)
-{
+static void shortcut_apply(const nn_net *net, const nn_layer *l, const float *x, float *y) {
     int n = net->n, pad = (l->M - l->C) / 2;
     long hwo = (long)l->Ho * l->Wo, hwi = (long)l->H * l->W;
     memset(y, 0, sizeof(float) * (size_t)(hwo * n * l->M));
@@ -23,8 +22,7 @@ static void shortcut_apply(const nn_net *net, const nn_layer *l, const float *x,
 
 /* dx (+)= S^T dy. */
 static void shortcut_transpose(const nn_net *net, const nn_layer *l, const float *dy, float *dx,
-                               unsigned char *set)
-{
+                               unsigned char *set) {
     int n = net->n, pad = (l->M - l->C) / 2;
     long hwo = (long)l->Ho * l->Wo, hwi = (long)l->H * l->W;
     if (!*set) memset(dx, 0, sizeof(float) * (size_t)(hwi * n * l->C));
@@ -39,26 +37,22 @@ static void shortcut_transpose(const nn_net *net, const nn_layer *l, const float
     *set = 1;
 }
 
-void shortcut_forward(nn_net *net, nn_layer *l)
-{
+void shortcut_forward(nn_net *net, nn_layer *l) {
     shortcut_apply(net, l, net->x[l->in], net->x[l->out]);
 }
 
-void shortcut_backward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void shortcut_backward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (ps->need_input_grad)
         shortcut_transpose(net, l, net->g[l->out], net->g[l->in], &ps->g_set[l->in]);
 }
 
-void shortcut_rforward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void shortcut_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (!ps->rx_set[l->in]) return;
     shortcut_apply(net, l, net->rx[l->in], net->rx[l->out]);
     ps->rx_set[l->out] = 1;
 }
 
-void shortcut_rbackward(nn_net *net, nn_layer *l, nn_pass *ps)
-{
+void shortcut_rbackward(nn_net *net, nn_layer *l, nn_pass *ps) {
     if (!ps->rg_set[l->out] || !ps->need_input_grad) return;
     shortcut_transpose(net, l, net->rg[l->out], net->rg[l->in], &ps->rg_set[l->in]);
 }

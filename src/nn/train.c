@@ -5,8 +5,7 @@
 #include "nn/nn_internal.h"
 
 int nn_evaluate(nn_net *net, const nn_source *src, float *x, uint8_t *y, nn_eval_result *res,
-                cs_error *err)
-{
+                cs_error *err) {
     res->samples = res->top1 = res->top5 = 0;
     res->loss_sum = 0.0;
     int train_mode = net->train_mode;
@@ -27,8 +26,7 @@ int nn_evaluate(nn_net *net, const nn_source *src, float *x, uint8_t *y, nn_eval
     return CS_OK;
 }
 
-void nn_sgd_step(nn_net *net, float *velocity, double lr, double momentum, double weight_decay)
-{
+void nn_sgd_step(nn_net *net, float *velocity, double lr, double momentum, double weight_decay) {
     /* torch.optim.SGD: d = g + wd w; v = mu v + d; w -= lr v */
     for (int i = 0; i < net->n_params; i++) {
         nn_param *p = &net->params[i];
@@ -43,9 +41,9 @@ void nn_sgd_step(nn_net *net, float *velocity, double lr, double momentum, doubl
     }
 }
 
-double nn_lr_at(const nn_train_opts *o, long epoch, double frac)
-{
-    if (o->schedule == NN_SCHED_STEP) return o->lr * pow(o->step_gamma, (double)(epoch / o->step_every));
+double nn_lr_at(const nn_train_opts *o, long epoch, double frac) {
+    if (o->schedule == NN_SCHED_STEP)
+        return o->lr * pow(o->step_gamma, (double)(epoch / o->step_every));
     double t = ((double)epoch + frac) / (double)o->epochs;
     return 0.5 * o->lr * (1.0 + cos(3.14159265358979323846 * t));
 }

@@ -6,8 +6,7 @@
 
 #include "quant/quant.h"
 
-int quant_excluded(const nn_net *net, const quant_opts *o, uint8_t *excl, cs_error *err)
-{
+int quant_excluded(const nn_net *net, const quant_opts *o, uint8_t *excl, cs_error *err) {
     long off = 0;
     for (int q = 0; q < net->n_q; q++) {
         const nn_layer *l = &net->layers[net->qlayer[q]];
@@ -31,8 +30,7 @@ int quant_excluded(const nn_net *net, const quant_opts *o, uint8_t *excl, cs_err
 }
 
 void quant_assign_tau(const double *omega, const uint8_t *excl, long n, double tau, int high,
-                      int low, uint8_t *bits)
-{
+                      int low, uint8_t *bits) {
     for (long s = 0; s < n; s++) bits[s] = (uint8_t)(excl[s] || omega[s] >= tau ? high : low);
 }
 
@@ -41,16 +39,14 @@ typedef struct ranked {
     long s;
 } ranked;
 
-static int by_omega(const void *a, const void *b)
-{
+static int by_omega(const void *a, const void *b) {
     const ranked *x = a, *y = b;
     if (x->omega != y->omega) return x->omega < y->omega ? -1 : 1;
     return (x->s > y->s) - (x->s < y->s);
 }
 
 double quant_assign_cr(const double *omega, const uint8_t *excl, long n, double cr, int high,
-                       int low, uint8_t *bits)
-{
+                       int low, uint8_t *bits) {
     ranked *r = malloc(sizeof *r * (size_t)(n > 0 ? n : 1));
     long m = 0;
     for (long s = 0; s < n; s++) {
@@ -67,8 +63,7 @@ double quant_assign_cr(const double *omega, const uint8_t *excl, long n, double 
     return tau;
 }
 
-double quant_cr(const uint8_t *bits, long n, int low)
-{
+double quant_cr(const uint8_t *bits, long n, int low) {
     long k = 0;
     for (long s = 0; s < n; s++) k += bits[s] == low;
     return n ? (double)k / (double)n : 0;

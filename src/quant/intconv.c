@@ -13,8 +13,7 @@
 #define FRAC_BITS 16 /* fractional bits of the aligned accumulator */
 
 int64_t quant_align(int32_t acc_h, int32_t acc_l, float s_h, float s_l, int bh, int bl,
-                    int use_shift)
-{
+                    int use_shift) {
     int64_t h = (int64_t)acc_h * ((int64_t)1 << FRAC_BITS);
     if (use_shift) return h + (int64_t)acc_l * ((int64_t)1 << (FRAC_BITS + bh - bl));
     if (acc_l == 0 || s_h == 0) return h;
@@ -34,8 +33,7 @@ int64_t quant_align(int32_t acc_h, int32_t acc_l, float s_h, float s_l, int bh, 
 }
 
 /* Input codes of a layer input that lies on the activation grid. */
-static void input_codes(const nn_act_quant *aq, const float *in, float *codes, long n)
-{
+static void input_codes(const nn_act_quant *aq, const float *in, float *codes, long n) {
     float inv = 1.0f / aq->scale;
     for (long i = 0; i < n; i++) codes[i] = roundf(in[i] * inv);
 }
@@ -43,8 +41,7 @@ static void input_codes(const nn_act_quant *aq, const float *in, float *codes, l
 /* acc_h / acc_l (M x cols) = sums over High / Low strips of weight codes x input codes;
  * col holds the (im2col'd) input codes, rows (c, kh, kw), `cols` columns. */
 static void accumulate(const nn_layer *l, const quant_layer *ql, int high, const int16_t *col,
-                       long cols, int32_t *acc_h, int32_t *acc_l)
-{
+                       long cols, int32_t *acc_h, int32_t *acc_l) {
     int kk = l->K * l->K;
     long ckk = (long)l->C * kk;
     memset(acc_h, 0, sizeof(int32_t) * (size_t)(l->M * cols));
@@ -62,8 +59,7 @@ static void accumulate(const nn_layer *l, const quant_layer *ql, int high, const
 
 /* The integer input matrix of images [n0, n1): im2col for convs, the features for linear. */
 static void input_matrix(const nn_net *net, const nn_layer *l, const float *codes, int n0, int n1,
-                         float *fcol, int16_t *col, long *cols)
-{
+                         float *fcol, int16_t *col, long *cols) {
     if (l->kind == NN_LINEAR) {
         *cols = n1 - n0;
         for (long c = 0; c < l->C; c++)
@@ -78,8 +74,7 @@ static void input_matrix(const nn_net *net, const nn_layer *l, const float *code
 
 int quant_layer_accumulators(const nn_net *net, const nn_layer *l, const quant_layer *ql,
                              const nn_act_quant *aq, const float *in, int32_t *acc_h,
-                             int32_t *acc_l, cs_error *err)
-{
+                             int32_t *acc_l, cs_error *err) {
     long n_in = (long)l->C * l->H * l->W * net->n;
     long cols = (long)net->n * l->Ho * l->Wo, rows = (long)l->C * l->K * l->K;
     float *codes = cs_alloc((size_t)n_in, sizeof(float), err);
@@ -88,7 +83,8 @@ int quant_layer_accumulators(const nn_net *net, const nn_layer *l, const quant_l
     int rc = codes && fcol && col ? CS_OK : CS_ERR_RUNTIME;
     if (rc == CS_OK) {
         int high = 0;
-        for (long s = 0; s < (long)l->M * l->K * l->K; s++) high = ql->bits[s] > high ? ql->bits[s] : high;
+        for (long s = 0; s < (long)l->M * l->K * l->K; s++)
+            high = ql->bits[s] > high ? ql->bits[s] : high;
         input_codes(aq, in, codes, n_in);
         input_matrix(net, l, codes, 0, net->n, fcol, col, &cols);
         accumulate(l, ql, high, col, cols, acc_h, acc_l);
@@ -100,8 +96,7 @@ int quant_layer_accumulators(const nn_net *net, const nn_layer *l, const quant_l
 }
 
 /* Images per chunk: keeps the int16 input matrix near 8 MB. */
-static int chunk_images(const nn_layer *l, int n)
-{
+static int chunk_images(const nn_layer *l, int n) {
     long per = (long)l->C * l->K * l->K * l->Ho * l->Wo;
     long c = (4L << 20) / (per > 0 ? per : 1);
     return c < 1 ? 1 : c > n ? n : (int)c;
@@ -111,8 +106,7 @@ static int chunk_images(const nn_layer *l, int n)
  * High strips has no High scale: its Low sum is the whole result, in units of s_L. */
 static void dequantize(const quant_net *qn, const quant_layer *ql, const nn_act_quant *aq, int m,
                        const int32_t *ah, const int32_t *al, long cols, const float *bias,
-                       float *y)
-{
+                       float *y) {
     int only_low = ql->scale_h[m] == 0;
     double base = only_low ? ql->scale_l[m] : ql->scale_h[m];
     double deq = (double)aq->scale * base / (double)(1 << FRAC_BITS);
@@ -124,8 +118,7 @@ static void dequantize(const quant_net *qn, const quant_layer *ql, const nn_act_
     }
 }
 
-static void integer_forward(void *ctx, nn_net *net, nn_layer *l, const float *in)
-{
+static void integer_forward(void *ctx, nn_net *net, nn_layer *l, const float *in) {
     quant_net *qn = ctx;
     quant_work *w = &qn->work;
     const quant_layer *ql = &qn->layers[l->qidx];
@@ -145,8 +138,7 @@ static void integer_forward(void *ctx, nn_net *net, nn_layer *l, const float *in
     }
 }
 
-int quant_use_integer_path(nn_net *net, quant_net *qn, cs_error *err)
-{
+int quant_use_integer_path(nn_net *net, quant_net *qn, cs_error *err) {
     if (qn->granularity != QUANT_GRAN_FILTER)
         return cs_fail(err, CS_ERR_INPUT,
                        "the integer path needs quant.granularity = \"filter\" (one High and one "

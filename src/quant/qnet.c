@@ -6,8 +6,7 @@
 
 #include "quant/quant.h"
 
-void quant_net_free(quant_net *qn)
-{
+void quant_net_free(quant_net *qn) {
     for (int q = 0; qn->layers && q < qn->n_q; q++) {
         quant_layer *l = &qn->layers[q];
         free(l->codes);
@@ -28,8 +27,7 @@ void quant_net_free(quant_net *qn)
 
 /* Values of filter m's strips at precision `want`. */
 static long gather(const nn_layer *l, const float *w, const uint8_t *bits, int m, int want,
-                   float *out)
-{
+                   float *out) {
     int kk = l->K * l->K;
     long n = 0;
     for (int p = 0; p < kk; p++) {
@@ -41,8 +39,7 @@ static long gather(const nn_layer *l, const float *w, const uint8_t *bits, int m
 
 /* Scales of filter m for the filter granularity (E13: one scale per filter and group). */
 static void filter_scales(const nn_layer *l, const float *w, const uint8_t *bits, int m,
-                          const quant_opts *o, float *tmp_h, float *tmp_l, float *sh, float *sl)
-{
+                          const quant_opts *o, float *tmp_h, float *tmp_l, float *sh, float *sl) {
     int bh = (int)o->high_bits, bl = (int)o->low_bits;
     long nh = gather(l, w, bits, m, bh, tmp_h), nl = gather(l, w, bits, m, bl, tmp_l);
     if (o->tie_scales) {
@@ -55,8 +52,7 @@ static void filter_scales(const nn_layer *l, const float *w, const uint8_t *bits
 }
 
 static int quantize_layer(const nn_layer *l, const float *w, const uint8_t *bits,
-                          const quant_opts *o, float *dst, quant_layer *ql, cs_error *err)
-{
+                          const quant_opts *o, float *dst, quant_layer *ql, cs_error *err) {
     int kk = l->K * l->K;
     long strips = (long)l->M * kk;
     ql->codes = cs_alloc((size_t)l->wsize, sizeof(int32_t), err);
@@ -96,8 +92,7 @@ static int quantize_layer(const nn_layer *l, const float *w, const uint8_t *bits
 }
 
 int quant_build(const nn_net *src, const uint8_t *bits, const quant_opts *o, nn_net *dst,
-                quant_net *qn, cs_error *err)
-{
+                quant_net *qn, cs_error *err) {
     memset(qn, 0, sizeof *qn);
     if (dst->p_total != src->p_total || dst->n_q != src->n_q)
         return cs_fail(err, CS_ERR_RUNTIME, "quant_build: networks differ");
@@ -132,8 +127,7 @@ typedef struct act_stat {
 
 #define ACT_HIST_BINS 4096
 
-static void scan_inputs(const nn_net *net, act_stat *st, int pass)
-{
+static void scan_inputs(const nn_net *net, act_stat *st, int pass) {
     for (int q = 0; q < net->n_q; q++) {
         const nn_layer *l = &net->layers[net->qlayer[q]];
         const nn_tensor *t = &net->tensors[l->in];
@@ -154,8 +148,7 @@ static void scan_inputs(const nn_net *net, act_stat *st, int pass)
 }
 
 static int calib_pass(nn_net *net, const nn_source *src, long n, act_stat *st, int pass, float *x,
-                      uint8_t *y, cs_error *err)
-{
+                      uint8_t *y, cs_error *err) {
     for (long s = 0; s < n; s += net->batch_cap) {
         int nb = (int)(n - s < net->batch_cap ? n - s : net->batch_cap);
         int rc = src->fetch(src->ctx, s, nb, x, y, err);
@@ -167,8 +160,7 @@ static int calib_pass(nn_net *net, const nn_source *src, long n, act_stat *st, i
 }
 
 /* The calibrated range of one input: its max, or the percentile of |x|. */
-static double act_range(const act_stat *a, const quant_opts *o)
-{
+static double act_range(const act_stat *a, const quant_opts *o) {
     if (o->act_calib == QUANT_ACT_MAX || a->max_abs == 0) return a->max_abs;
     long total = 0, acc = 0;
     for (int b = 0; b < ACT_HIST_BINS; b++) total += a->hist[b];
@@ -181,8 +173,7 @@ static double act_range(const act_stat *a, const quant_opts *o)
 }
 
 int quant_calibrate_acts(nn_net *net, const nn_source *src, const quant_opts *o, quant_net *qn,
-                         float *x, uint8_t *y, cs_error *err)
-{
+                         float *x, uint8_t *y, cs_error *err) {
     for (int q = 0; q < net->n_q; q++) nn_set_act_quant(net, q, 0, 0, 0);
     if (o->act_bits == 0) return CS_OK;
     act_stat *st = cs_alloc((size_t)net->n_q, sizeof *st, err);

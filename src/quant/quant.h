@@ -75,11 +75,11 @@ double quant_cr(const uint8_t *bits, long n, int low);
 /* Integer weights and scales of one qlayer (E13): codes per weight, the precision of each
  * strip, and per filter the scale of each group (granularity filter) or per strip. */
 typedef struct quant_layer {
-    int32_t *codes;   /* wsize weight codes */
-    uint8_t *bits;    /* per strip */
-    float *scale_h;   /* per filter: High scale (filter granularity) */
-    float *scale_l;   /* per filter: Low scale */
-    float *scale_s;   /* per strip: scale (strip granularity) */
+    int32_t *codes; /* wsize weight codes */
+    uint8_t *bits;  /* per strip */
+    float *scale_h; /* per filter: High scale (filter granularity) */
+    float *scale_l; /* per filter: Low scale */
+    float *scale_s; /* per strip: scale (strip granularity) */
 } quant_layer;
 
 /* Workspace of the integer path, sized once for the largest layer. */

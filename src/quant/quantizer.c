@@ -5,21 +5,18 @@
 
 #define CLIP_STEPS 100 /* clipping ratios tried by `mse`: k / CLIP_STEPS, k = 20..100 */
 
-int quant_qmax(int bits)
-{
+int quant_qmax(int bits) {
     return (1 << (bits - 1)) - 1;
 }
 
-int32_t quant_code(float w, float scale, int bits)
-{
+int32_t quant_code(float w, float scale, int bits) {
     if (scale <= 0) return 0;
     int qm = quant_qmax(bits);
     float q = roundf(w / scale);
     return (int32_t)(q < -qm ? -qm : q > qm ? qm : q);
 }
 
-double quant_sq_error(const float *w, long n, float scale, int bits)
-{
+double quant_sq_error(const float *w, long n, float scale, int bits) {
     double e = 0;
     for (long i = 0; i < n; i++) {
         double d = w[i] - (double)quant_code(w[i], scale, bits) * scale;
@@ -28,15 +25,13 @@ double quant_sq_error(const float *w, long n, float scale, int bits)
     return e;
 }
 
-static float max_abs(const float *w, long n)
-{
+static float max_abs(const float *w, long n) {
     float m = 0;
     for (long i = 0; i < n; i++) m = fabsf(w[i]) > m ? fabsf(w[i]) : m;
     return m;
 }
 
-float quant_choose_scale(const float *w, long n, int bits, int clip)
-{
+float quant_choose_scale(const float *w, long n, int bits, int clip) {
     float mx = max_abs(w, n);
     if (mx == 0) return 0;
     float best = mx / (float)quant_qmax(bits);
@@ -51,8 +46,7 @@ float quant_choose_scale(const float *w, long n, int bits, int clip)
 }
 
 float quant_choose_tied_scale(const float *hi, long nh, const float *lo, long nl, int bh, int bl,
-                              int clip)
-{
+                              int clip) {
     float mx = max_abs(hi, nh), ml = max_abs(lo, nl);
     mx = mx > ml ? mx : ml;
     if (mx == 0) return 0;

@@ -7,8 +7,7 @@
 #include "sens/sens_internal.h"
 
 /* Add, for every kernel position p of layer l, the input energy seen by p over the batch. */
-static void layer_energy(const nn_net *net, const nn_layer *l, double *energy)
-{
+static void layer_energy(const nn_net *net, const nn_layer *l, double *energy) {
     const float *x = net->x[l->in];
     int n = net->n;
     if (l->kind == NN_LINEAR) {
@@ -37,8 +36,7 @@ static void layer_energy(const nn_net *net, const nn_layer *l, double *energy)
 }
 
 int act_traces(nn_net *net, const data_set *train, const long *idx, long n, long batch,
-               sens_result *r, cs_error *err)
-{
+               sens_result *r, cs_error *err) {
     const sens_strips *st = &r->strips;
     long pix = (long)train->c * train->h * train->w;
     float *x = cs_alloc((size_t)(batch * pix), sizeof(float), err);

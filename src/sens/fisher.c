@@ -35,8 +35,7 @@ typedef struct fim_run {
 
 /* Labels of log p(y|x): the true ones, or drawn from the model's own softmax with a uniform
  * from (seed, fisher, sample) - the same draw for every model, so comparisons are paired. */
-static void block_labels(fim_run *f, long b0, int n)
-{
+static void block_labels(fim_run *f, long b0, int n) {
     data_labels(f->d, f->idx + b0, n, f->y);
     if (f->o->labels == FIM_LABELS_TRUE) return;
     for (int i = 0; i < n; i++) {
@@ -54,8 +53,7 @@ static void block_labels(fim_run *f, long b0, int n)
 
 /* One block: forward, per-sample gradients; diag sums into out (q_total doubles), or the
  * (sketched) gradients into out rows (n x dim floats). */
-static void run_block(fim_run *f, long b0, int n, void *out)
-{
+static void run_block(fim_run *f, long b0, int n, void *out) {
     nn_net *net = f->net;
     data_batch(f->d, f->idx + b0, n, f->x, 0, 0, 0);
     nn_forward(net, f->x, n);
@@ -81,8 +79,7 @@ static void run_block(fim_run *f, long b0, int n, void *out)
     }
 }
 
-static int make_sketch(fim_run *f, cs_error *err)
-{
+static int make_sketch(fim_run *f, cs_error *err) {
     f->bucket = cs_alloc((size_t)f->net->q_total, sizeof(int32_t), err);
     if (!f->bucket) return CS_ERR_RUNTIME;
     for (long j = 0; j < f->net->q_total; j++) {
@@ -96,8 +93,7 @@ static int make_sketch(fim_run *f, cs_error *err)
 
 /* Gram matrix in double, out[i][j] = a_i . b_j, by chunks of columns converted to double
  * (E7 subtracts nearly equal sums of squares; float inner products would not do). */
-static int gram_of(const float *a, const float *b, long n, long dim, double *out, cs_error *err)
-{
+static int gram_of(const float *a, const float *b, long n, long dim, double *out, cs_error *err) {
     const long chunk = 2048;
     double *ad = cs_alloc((size_t)(n * chunk), sizeof(double), err);
     double *bd = cs_alloc((size_t)(n * chunk), sizeof(double), err);
@@ -121,8 +117,7 @@ static int gram_of(const float *a, const float *b, long n, long dim, double *out
     return CS_OK;
 }
 
-static int fim_blocks(fim_run *f, cs_comm *comm, fim_state *out, cs_error *err)
-{
+static int fim_blocks(fim_run *f, cs_comm *comm, fim_state *out, cs_error *err) {
     long nb = (f->n + f->o->batch - 1) / f->o->batch;
     int diag = f->o->kind == FIM_DIAG;
     int *owner = cs_alloc((size_t)nb, sizeof *owner, err);
@@ -131,11 +126,13 @@ static int fim_blocks(fim_run *f, cs_comm *comm, fim_state *out, cs_error *err)
     int rc = owner && bufs && bytes ? comm_balance(comm, nb, NULL, owner, err) : CS_ERR_RUNTIME;
     for (long b = 0; b < nb && rc == CS_OK; b++) {
         long b0 = b * f->o->batch, n = f->n - b0 < f->o->batch ? f->n - b0 : f->o->batch;
-        bytes[b] = diag ? sizeof(double) * (size_t)f->net->q_total
-                        : sizeof(float) * (size_t)(n * f->dim);
+        bytes[b] =
+            diag ? sizeof(double) * (size_t)f->net->q_total : sizeof(float) * (size_t)(n * f->dim);
         bufs[b] = cs_alloc(bytes[b], 1, err);
-        if (!bufs[b]) rc = CS_ERR_RUNTIME;
-        else if (owner[b] == comm->rank) run_block(f, b0, (int)n, bufs[b]);
+        if (!bufs[b])
+            rc = CS_ERR_RUNTIME;
+        else if (owner[b] == comm->rank)
+            run_block(f, b0, (int)n, bufs[b]);
     }
     rc = comm_agree(comm, rc, err);
     if (rc == CS_OK) rc = comm_share_units(comm, nb, owner, bufs, bytes, err);
@@ -154,13 +151,13 @@ static int fim_blocks(fim_run *f, cs_comm *comm, fim_state *out, cs_error *err)
     return rc;
 }
 
-int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm,
-                fim_state *out, cs_error *err)
-{
+int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm, fim_state *out,
+                cs_error *err) {
     memset(out, 0, sizeof *out);
     if (o->samples > d->n)
-        return cs_fail(err, CS_ERR_INPUT, "fim.samples = %ld exceeds the %ld images of the %s "
-                                          "training set",
+        return cs_fail(err, CS_ERR_INPUT,
+                       "fim.samples = %ld exceeds the %ld images of the %s "
+                       "training set",
                        o->samples, d->n, DATA_KIND_NAMES[d->kind]);
     if (o->batch > net->batch_cap)
         return cs_fail(err, CS_ERR_RUNTIME, "network planned for %d images, fim.batch = %ld",
@@ -194,7 +191,8 @@ int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm
         out->gram = cs_alloc((size_t)(f.n * f.n), sizeof(double), err);
         rc = out->gram ? gram_of(out->grads, out->grads, f.n, f.dim, out->gram, err)
                        : CS_ERR_RUNTIME;
-        for (long i = 0; rc == CS_OK && i < f.n * f.n; i++) out->norm2 += out->gram[i] * out->gram[i];
+        for (long i = 0; rc == CS_OK && i < f.n * f.n; i++)
+            out->norm2 += out->gram[i] * out->gram[i];
         out->norm2 /= (double)f.n * (double)f.n;
     }
     free(idx);
@@ -206,8 +204,7 @@ int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm
     return rc;
 }
 
-double fim_distance(const fim_state *a, const fim_state *b)
-{
+double fim_distance(const fim_state *a, const fim_state *b) {
     if (a->norm2 <= 0) return NAN;
     double s = 0;
     if (a->kind == FIM_DIAG) {
@@ -230,8 +227,7 @@ double fim_distance(const fim_state *a, const fim_state *b)
     return sqrt(s > 0 ? s / a->norm2 : 0);
 }
 
-void fim_free(fim_state *f)
-{
+void fim_free(fim_state *f) {
     free(f->diag);
     free(f->grads);
     free(f->gram);

@@ -21,11 +21,11 @@
 
 /* Running state of one layer's estimate. */
 typedef struct layer_run {
-    long done;     /* probes accepted */
-    long streak;   /* consecutive probes meeting the tolerance */
+    long done;   /* probes accepted */
+    long streak; /* consecutive probes meeting the tolerance */
     int finished;
-    double *z;     /* max_probes x strips */
-    double zsum;   /* sum of accepted layer totals */
+    double *z;   /* max_probes x strips */
+    double zsum; /* sum of accepted layer totals */
 } layer_run;
 
 /* A unit of work: probe t of layer l (l = -1: a whole-model probe). */
@@ -34,16 +34,14 @@ typedef struct unit {
     long probe;
 } unit;
 
-void hutch_probe(const nn_net *net, int q, long t, uint64_t seed, float *v)
-{
+void hutch_probe(const nn_net *net, int q, long t, uint64_t seed, float *v) {
     rng_stream r;
     rng_init(&r, seed, RNG_PROBE, ((uint64_t)q << 32) | (uint64_t)t);
     rng_rademacher(&r, v, net->layers[net->qlayer[q]].wsize);
 }
 
 /* FLOPs of one image through layers from qlayer q on: the cost of a probe of layer q. */
-static double probe_cost(const nn_net *net, int q)
-{
+static double probe_cost(const nn_net *net, int q) {
     double f = 0;
     for (int i = net->qlayer[q]; i < net->n_layers; i++) {
         const nn_layer *l = &net->layers[i];
@@ -54,8 +52,7 @@ static double probe_cost(const nn_net *net, int q)
 
 /* Accept one probe's z vector into a layer's run; returns 1 when the layer stops. */
 static int accept_probe(layer_run *lr, const sens_layer *sl, const double *z, const sens_opts *o,
-                        double *history)
-{
+                        double *history) {
     memcpy(lr->z + lr->done * sl->strips, z, sizeof(double) * (size_t)sl->strips);
     double total = 0;
     for (long s = 0; s < sl->strips; s++) total += z[s];
@@ -73,8 +70,7 @@ static int accept_probe(layer_run *lr, const sens_layer *sl, const double *z, co
 }
 
 /* Per-strip mean and standard error over the accepted probes. */
-static void finish_layer(const layer_run *lr, const sens_layer *sl, sens_result *r)
-{
+static void finish_layer(const layer_run *lr, const sens_layer *sl, sens_result *r) {
     for (long s = 0; s < sl->strips; s++) {
         double sum = 0, sq = 0;
         for (long t = 0; t < lr->done; t++) sum += lr->z[t * sl->strips + s];
@@ -92,9 +88,8 @@ static void finish_layer(const layer_run *lr, const sens_layer *sl, sens_result 
 }
 
 /* Compute the z vectors of this rank's units over the calibration set. */
-static int run_units(hutch_ctx *h, const unit *units, long n_units, const int *owner,
-                     double **zbuf, cs_error *err)
-{
+static int run_units(hutch_ctx *h, const unit *units, long n_units, const int *owner, double **zbuf,
+                     cs_error *err) {
     nn_net *net = h->net;
     const sens_strips *st = h->strips;
     int model = h->opts->partition == SENS_PART_MODEL;
@@ -114,7 +109,8 @@ static int run_units(hutch_ctx *h, const unit *units, long n_units, const int *o
             }
             if (model) {
                 for (int q = 0; q < net->n_q; q++)
-                    hutch_probe(net, q, units[u].probe, (uint64_t)h->opts->seed, h->v + net->qoff[q]);
+                    hutch_probe(net, q, units[u].probe, (uint64_t)h->opts->seed,
+                                h->v + net->qoff[q]);
                 nn_rforward(net, h->v, 0, net->n_q - 1);
                 nn_rloss(net, scale);
                 nn_rbackward(net, h->v, 0, net->n_q - 1, 1, h->hv);
@@ -139,8 +135,7 @@ static int run_units(hutch_ctx *h, const unit *units, long n_units, const int *o
     return CS_OK;
 }
 
-static void report_round(const hutch_ctx *h, layer_run *runs, int round, double t0)
-{
+static void report_round(const hutch_ctx *h, layer_run *runs, int round, double t0) {
     if (h->quiet || h->comm->rank != 0) return;
     int done = 0, slow = -1;
     for (int q = 0; q < h->strips->n_layers; q++) {
@@ -156,7 +151,8 @@ static void report_round(const hutch_ctx *h, layer_run *runs, int round, double 
     double el = cs_now() - t0;
     char eta[32], elapsed[32];
     cs_format_duration(el, elapsed, sizeof elapsed);
-    cs_format_duration(el / round * (double)((max_left + h->block - 1) / h->block), eta, sizeof eta);
+    cs_format_duration(el / round * (double)((max_left + h->block - 1) / h->block), eta,
+                       sizeof eta);
     if (slow >= 0)
         fprintf(stderr,
                 "[sens] round %d: %d/%d layers converged; %s at %ld probes, trace %.4g; "
@@ -170,8 +166,7 @@ static void report_round(const hutch_ctx *h, layer_run *runs, int round, double 
 
 /* The units of the next round: the next `block` probes of every unfinished layer (or of
  * the model, for the model partition). */
-static long next_units(const hutch_ctx *h, const layer_run *runs, unit *units, double *cost)
-{
+static long next_units(const hutch_ctx *h, const layer_run *runs, unit *units, double *cost) {
     long n = 0;
     int nq = h->strips->n_layers;
     if (h->opts->partition == SENS_PART_MODEL) {
@@ -188,8 +183,8 @@ static long next_units(const hutch_ctx *h, const layer_run *runs, unit *units, d
         return n;
     }
     for (int q = 0; q < nq; q++)
-        for (long t = runs[q].done; !runs[q].finished && t < runs[q].done + h->block &&
-                                    t < h->opts->max_probes;
+        for (long t = runs[q].done;
+             !runs[q].finished && t < runs[q].done + h->block && t < h->opts->max_probes;
              t++, n++) {
             units[n] = (unit){q, t};
             cost[n] = probe_cost(h->net, q);
@@ -199,8 +194,7 @@ static long next_units(const hutch_ctx *h, const layer_run *runs, unit *units, d
 
 /* Feed the gathered units to the layers in probe order. */
 static void accept_units(const hutch_ctx *h, layer_run *runs, const unit *units, long n_units,
-                         double **zbuf, sens_result *r)
-{
+                         double **zbuf, sens_result *r) {
     const sens_strips *st = h->strips;
     for (long u = 0; u < n_units; u++)
         for (int q = 0; q < st->n_layers; q++) {
@@ -212,8 +206,7 @@ static void accept_units(const hutch_ctx *h, layer_run *runs, const unit *units,
         }
 }
 
-int hutch_traces(hutch_ctx *h, sens_result *r, cs_error *err)
-{
+int hutch_traces(hutch_ctx *h, sens_result *r, cs_error *err) {
     const sens_strips *st = h->strips;
     int nq = st->n_layers, model = h->opts->partition == SENS_PART_MODEL;
     long max_units = model ? h->block : (long)nq * h->block;
@@ -225,7 +218,8 @@ int hutch_traces(hutch_ctx *h, sens_result *r, cs_error *err)
     size_t *bytes = cs_alloc((size_t)max_units, sizeof *bytes, err);
     int rc = runs && units && cost && owner && zbuf && bytes ? CS_OK : CS_ERR_RUNTIME;
     for (int q = 0; q < nq && rc == CS_OK; q++) {
-        runs[q].z = cs_alloc((size_t)(h->opts->max_probes * st->layers[q].strips), sizeof(double), err);
+        runs[q].z =
+            cs_alloc((size_t)(h->opts->max_probes * st->layers[q].strips), sizeof(double), err);
         if (!runs[q].z) rc = CS_ERR_RUNTIME;
     }
     double t0 = cs_now();

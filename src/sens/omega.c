@@ -7,8 +7,7 @@
 #include "base/rng.h"
 #include "sens/sens_internal.h"
 
-int sens_result_alloc(sens_result *r, sens_strips *st, long max_probes, cs_error *err)
-{
+int sens_result_alloc(sens_result *r, sens_strips *st, long max_probes, cs_error *err) {
     memset(r, 0, sizeof *r);
     r->strips = *st;
     memset(st, 0, sizeof *st);
@@ -26,8 +25,7 @@ int sens_result_alloc(sens_result *r, sens_strips *st, long max_probes, cs_error
     return CS_OK;
 }
 
-void sens_result_free(sens_result *r)
-{
+void sens_result_free(sens_result *r) {
     sens_strips_free(&r->strips);
     free(r->trace);
     free(r->stderr_);
@@ -38,8 +36,7 @@ void sens_result_free(sens_result *r)
     memset(r, 0, sizeof *r);
 }
 
-void sens_omega(const nn_net *net, sens_result *r)
-{
+void sens_omega(const nn_net *net, sens_result *r) {
     const sens_strips *st = &r->strips;
     sens_strip_norms(net, st, r->omega);
     for (int q = 0; q < st->n_layers; q++) {
@@ -53,8 +50,7 @@ void sens_omega(const nn_net *net, sens_result *r)
 }
 
 int sens_calibration_set(const data_set *train, const sens_opts *o, long **idx, long *n,
-                         cs_error *err)
-{
+                         cs_error *err) {
     if (o->calib_samples > train->n)
         return cs_fail(err, CS_ERR_INPUT,
                        "sensitivity.calib_samples = %ld exceeds the %ld images of the %s "
@@ -67,9 +63,7 @@ int sens_calibration_set(const data_set *train, const sens_opts *o, long **idx, 
 
 /* Hutchinson traces with the workspaces of a run. */
 static int hutchinson(nn_net *net, const data_set *train, const long *idx, long n,
-                      const sens_opts *o, cs_comm *comm, int quiet, sens_result *r,
-                      cs_error *err)
-{
+                      const sens_opts *o, cs_comm *comm, int quiet, sens_result *r, cs_error *err) {
     int model = o->partition == SENS_PART_MODEL;
     long wmax = 0;
     for (int q = 0; q < net->n_q; q++)
@@ -104,9 +98,8 @@ static int hutchinson(nn_net *net, const data_set *train, const long *idx, long 
     return rc;
 }
 
-int sens_compute(nn_net *net, const data_set *train, const sens_opts *o, cs_comm *comm,
-                 int quiet, sens_result *out, cs_error *err)
-{
+int sens_compute(nn_net *net, const data_set *train, const sens_opts *o, cs_comm *comm, int quiet,
+                 sens_result *out, cs_error *err) {
     sens_strips st;
     int rc = sens_strip_table(net, &st, err);
     if (rc == CS_OK) rc = sens_result_alloc(out, &st, o->max_probes, err);

@@ -68,10 +68,10 @@ void sens_strip_norms(const nn_net *net, const sens_strips *st, double *out);
 typedef struct sens_result {
     sens_strips strips;
     int method, partition;
-    double *trace;  /* per strip: Tr(H_s) estimate (E2 / E4); n_s for magnitude; NaN random */
-    double *stderr_; /* per strip: standard error of the Hutchinson estimate (else 0) */
-    double *omega;  /* per strip: sensitivity (E3) */
-    long *probes;   /* per layer: probes used (Hutchinson) */
+    double *trace;       /* per strip: Tr(H_s) estimate (E2 / E4); n_s for magnitude; NaN random */
+    double *stderr_;     /* per strip: standard error of the Hutchinson estimate (else 0) */
+    double *omega;       /* per strip: sensitivity (E3) */
+    long *probes;        /* per layer: probes used (Hutchinson) */
     double *layer_trace; /* per layer: sum of its strip traces */
     double *history;     /* per layer x max_probes: running mean of the layer trace, NaN after */
     long max_probes;
@@ -85,8 +85,8 @@ int sens_calibration_set(const data_set *train, const sens_opts *o, long **idx, 
 /* Compute the sensitivity of every strip with method o->method (E2-E4) on the calibration
  * set. net must be planned for at least o->batch images with NN_PLAN_R (and NN_PLAN_GRAD
  * for the model partition). Progress on stderr from rank 0 unless quiet. */
-int sens_compute(nn_net *net, const data_set *train, const sens_opts *o, cs_comm *comm,
-                 int quiet, sens_result *out, cs_error *err);
+int sens_compute(nn_net *net, const data_set *train, const sens_opts *o, cs_comm *comm, int quiet,
+                 sens_result *out, cs_error *err);
 
 /* Allocate the per-strip / per-layer arrays of a result for a strip table (taken over). */
 int sens_result_alloc(sens_result *r, sens_strips *st, long max_probes, cs_error *err);
@@ -101,16 +101,16 @@ void sens_omega(const nn_net *net, sens_result *r);
  * gradients (exact, or sketched to sketch_dim by a seeded sign hash) and their Gram matrix. */
 typedef struct fim_state {
     int kind;
-    long n, dim;    /* samples; gradient dimension (q_total or sketch_dim) */
-    double *diag;   /* kind diag: q_total entries of F's diagonal */
-    float *grads;   /* kind gram: n x dim per-sample gradients */
-    double *gram;   /* kind gram: n x n, g_i . g_j */
-    double norm2;   /* ||F||_F^2 (of the diagonal for diag) */
+    long n, dim;  /* samples; gradient dimension (q_total or sketch_dim) */
+    double *diag; /* kind diag: q_total entries of F's diagonal */
+    float *grads; /* kind gram: n x dim per-sample gradients */
+    double *gram; /* kind gram: n x n, g_i . g_j */
+    double norm2; /* ||F||_F^2 (of the diagonal for diag) */
 } fim_state;
 
 /* Fisher samples: fim.samples images of the test set... chosen by fim.seed (see fisher.c). */
-int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm,
-                fim_state *out, cs_error *err);
+int fim_compute(nn_net *net, const data_set *d, const fim_opts *o, cs_comm *comm, fim_state *out,
+                cs_error *err);
 
 /* d = ||F - F'||_F / ||F||_F between the original (a) and a quantized model (b). */
 double fim_distance(const fim_state *a, const fim_state *b);

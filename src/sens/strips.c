@@ -7,8 +7,7 @@
 
 #include "sens/sens.h"
 
-int sens_strip_table(const nn_net *net, sens_strips *out, cs_error *err)
-{
+int sens_strip_table(const nn_net *net, sens_strips *out, cs_error *err) {
     memset(out, 0, sizeof *out);
     out->layers = cs_alloc((size_t)net->n_q, sizeof *out->layers, err);
     if (!out->layers) return CS_ERR_RUNTIME;
@@ -36,14 +35,12 @@ int sens_strip_table(const nn_net *net, sens_strips *out, cs_error *err)
     return CS_OK;
 }
 
-void sens_strips_free(sens_strips *s)
-{
+void sens_strips_free(sens_strips *s) {
     free(s->layers);
     memset(s, 0, sizeof *s);
 }
 
-void sens_strip_sums(const sens_layer *l, const float *vec, double *out)
-{
+void sens_strip_sums(const sens_layer *l, const float *vec, double *out) {
     int kk = l->K * l->K;
     for (int m = 0; m < l->M; m++)
         for (int p = 0; p < kk; p++) {
@@ -54,8 +51,7 @@ void sens_strip_sums(const sens_layer *l, const float *vec, double *out)
         }
 }
 
-void sens_strip_norms(const nn_net *net, const sens_strips *st, double *out)
-{
+void sens_strip_norms(const nn_net *net, const sens_strips *st, double *out) {
     for (int q = 0; q < st->n_layers; q++) {
         const sens_layer *l = &st->layers[q];
         const float *w = net->layers[net->qlayer[q]].w;

@@ -8,16 +8,14 @@
 #include "sweep/sweep.h"
 
 /* Bit pair k of the sweep ("H/L" strings, or quant's pair when the list is empty). */
-static void bit_pair(const sweep_opts *so, const quant_opts *qo, int k, int *high, int *low)
-{
+static void bit_pair(const sweep_opts *so, const quant_opts *qo, int k, int *high, int *low) {
     long h = qo->high_bits, l = qo->low_bits;
     if (so->bits.n > 0) sscanf(so->bits.v[k], "%ld/%ld", &h, &l);
     *high = (int)h;
     *low = (int)l;
 }
 
-long sweep_fixed_candidates(const sweep_opts *so, const quant_opts *qo, sweep_cand *cands)
-{
+long sweep_fixed_candidates(const sweep_opts *so, const quant_opts *qo, sweep_cand *cands) {
     int pairs = so->bits.n > 0 ? so->bits.n : 1;
     const sweep_grid *g = so->cr.kind != GRID_NONE ? &so->cr : &so->tau;
     int kind = so->cr.kind != GRID_NONE ? CAND_CR : CAND_TAU;
@@ -27,20 +25,21 @@ long sweep_fixed_candidates(const sweep_opts *so, const quant_opts *qo, sweep_ca
             for (int a = 0; a < so->align.n; a++)
                 for (int i = 0; i < g->n; i++, n++)
                     if (cands) {
-                        cands[n] = (sweep_cand){kind, so->methods.v[m], so->align.v[a], 0, 0, g->v[i]};
+                        cands[n] =
+                            (sweep_cand){kind, so->methods.v[m], so->align.v[a], 0, 0, g->v[i]};
                         bit_pair(so, qo, b, &cands[n].high, &cands[n].low);
                     }
     for (int b = 0; b < pairs; b++)
         for (int i = 0; i < so->hap_ratios.n; i++, n++)
             if (cands) {
-                cands[n] = (sweep_cand){CAND_HAP, SENS_HUTCHINSON, ALIGN_NONE, 0, 0, so->hap_ratios.v[i]};
+                cands[n] =
+                    (sweep_cand){CAND_HAP, SENS_HUTCHINSON, ALIGN_NONE, 0, 0, so->hap_ratios.v[i]};
                 bit_pair(so, qo, b, &cands[n].high, &cands[n].low);
             }
     return n;
 }
 
-long sweep_dynamic_searches(const sweep_opts *so, const quant_opts *qo, sweep_cand *searches)
-{
+long sweep_dynamic_searches(const sweep_opts *so, const quant_opts *qo, sweep_cand *searches) {
     if (!so->dynamic_enable) return 0;
     int pairs = so->bits.n > 0 ? so->bits.n : 1;
     long n = 0;
@@ -48,17 +47,16 @@ long sweep_dynamic_searches(const sweep_opts *so, const quant_opts *qo, sweep_ca
         for (int b = 0; b < pairs; b++)
             for (int a = 0; a < so->align.n; a++, n++)
                 if (searches) {
-                    searches[n] = (sweep_cand){CAND_DYNAMIC, so->methods.v[m], so->align.v[a], 0, 0, NAN};
+                    searches[n] =
+                        (sweep_cand){CAND_DYNAMIC, so->methods.v[m], so->align.v[a], 0, 0, NAN};
                     bit_pair(so, qo, b, &searches[n].high, &searches[n].low);
                 }
     return n;
 }
 
-int sweep_hap_assign(const sweep_env *e, double ratio, int high, uint8_t *bits, cs_error *err)
-{
+int sweep_hap_assign(const sweep_env *e, double ratio, int high, uint8_t *bits, cs_error *err) {
     const double *trace = e->trace[SENS_HUTCHINSON];
-    if (!trace)
-        return cs_fail(err, CS_ERR_RUNTIME, "HAP needs the Hutchinson traces of the model");
+    if (!trace) return cs_fail(err, CS_ERR_RUNTIME, "HAP needs the Hutchinson traces of the model");
     const sens_strips *st = e->strips;
     long n_filters = 0;
     for (int q = 0; q < st->n_layers; q++) n_filters += st->layers[q].M;
@@ -107,8 +105,7 @@ int sweep_hap_assign(const sweep_env *e, double ratio, int high, uint8_t *bits, 
 }
 
 int sweep_assign(const sweep_env *e, const sweep_cand *c, uint8_t *bits, double *tau,
-                 cs_error *err)
-{
+                 cs_error *err) {
     const double *omega = e->omega[c->method];
     if (c->kind == CAND_HAP) {
         *tau = NAN;
@@ -128,8 +125,7 @@ int sweep_assign(const sweep_env *e, const sweep_cand *c, uint8_t *bits, double 
 }
 
 int sweep_align_assignment(const sweep_env *e, const double *omega, int mode, int high, int low,
-                           uint8_t *bits, int *changed, cs_error *err)
-{
+                           uint8_t *bits, int *changed, cs_error *err) {
     *changed = 0;
     if (mode == ALIGN_NONE) return CS_OK;
     const sens_strips *st = e->strips;

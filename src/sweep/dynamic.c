@@ -19,8 +19,7 @@ typedef struct probe_point {
 
 /* Evaluate (or look up) the point `step` at this CR and return its distance. */
 static int visit(sweep_env *e, const sweep_cand *search, int step, double cr, sweep_point_fn point,
-                 sweep_lookup_fn lookup, void *ctx, double *d, cs_error *err)
-{
+                 sweep_lookup_fn lookup, void *ctx, double *d, cs_error *err) {
     if (lookup && lookup(ctx, search, step, cr, d)) return CS_OK;
     const sens_strips *st = e->strips;
     uint8_t *bits = cs_alloc((size_t)st->n_strips, 1, err);
@@ -42,8 +41,7 @@ static int visit(sweep_env *e, const sweep_cand *search, int step, double cr, sw
 }
 
 int sweep_dynamic(sweep_env *e, const sweep_cand *search, sweep_point_fn point,
-                  sweep_lookup_fn lookup, void *ctx, int *chosen_step, cs_error *err)
-{
+                  sweep_lookup_fn lookup, void *ctx, int *chosen_step, cs_error *err) {
     double eps = e->so->dynamic_epsilon, resolution = 1.0 / (double)e->strips->n_strips;
     int max_steps = (int)e->so->dynamic_max_steps, step = 0;
     probe_point hi = {1.0, 0, 0}, lo = {0.0, 0, 1};
@@ -53,7 +51,7 @@ int sweep_dynamic(sweep_env *e, const sweep_cand *search, sweep_point_fn point,
     rc = visit(e, search, step++, 0.0, point, lookup, ctx, &lo.d, err);
     *chosen_step = 1;
     if (rc || lo.d > eps) return rc; /* nothing is close enough: the least compressed */
-    int prev_side = 0, repeats = 0; /* which end moved last (+1 lo, -1 hi), and how often */
+    int prev_side = 0, repeats = 0;  /* which end moved last (+1 lo, -1 hi), and how often */
     while (step < max_steps && hi.cr - lo.cr > resolution) {
         double width = hi.cr - lo.cr, cr = NAN;
         if (hi.d > lo.d) cr = lo.cr + (eps - lo.d) * width / (hi.d - lo.d);

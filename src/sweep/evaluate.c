@@ -9,8 +9,7 @@
 
 /* Top-1 / top-5 / loss of e->work on the first n_eval evaluation images; calls the tick
  * between batches. */
-static void accuracy(sweep_env *e, long n_eval, sweep_row *row)
-{
+static void accuracy(sweep_env *e, long n_eval, sweep_row *row) {
     nn_net *net = e->work;
     long top1 = 0, top5 = 0;
     double loss = 0;
@@ -30,8 +29,7 @@ static void accuracy(sweep_env *e, long n_eval, sweep_row *row)
 
 /* Fisher distance of the quantized weights (activations float: the gradients of a rounding
  * step are zero almost everywhere, so input quantization is left out of F). */
-static int fisher_distance(sweep_env *e, const quant_net *qn, sweep_row *row, cs_error *err)
-{
+static int fisher_distance(sweep_env *e, const quant_net *qn, sweep_row *row, cs_error *err) {
     nn_net *net = e->work;
     for (int q = 0; q < net->n_q; q++) nn_set_act_quant(net, q, 0, 0, 0);
     fim_state f;
@@ -46,8 +44,7 @@ static int fisher_distance(sweep_env *e, const quant_net *qn, sweep_row *row, cs
 
 /* Crossbar mapping and cost of the assignment, per layer and in total. */
 static int crossbars(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_layer_row *layers,
-                     cs_error *err)
-{
+                     cs_error *err) {
     const sens_strips *st = e->strips;
     xbar_layer_stats *ls = cs_alloc((size_t)st->n_layers, sizeof *ls, err);
     if (!ls) return CS_ERR_RUNTIME;
@@ -66,7 +63,8 @@ static int crossbars(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_la
         lr->xbars_high = gh >= 0 ? ls[q].g[gh].crossbars : 0;
         lr->xbars_low = gl >= 0 ? ls[q].g[gl].crossbars : 0;
         long used = 0, alloc = 0;
-        for (int g = 0; g < e->hw->n_groups; g++) used += ls[q].g[g].used_cells, alloc += ls[q].g[g].alloc_cells;
+        for (int g = 0; g < e->hw->n_groups; g++)
+            used += ls[q].g[g].used_cells, alloc += ls[q].g[g].alloc_cells;
         lr->util = alloc ? 100.0 * (double)used / (double)alloc : NAN;
         lr->energy_j = ls[q].energy_j;
         lr->latency_s = ls[q].latency_s;
@@ -90,8 +88,7 @@ static int crossbars(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_la
 }
 
 int sweep_evaluate(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_layer_row *layers,
-                   cs_error *err)
-{
+                   cs_error *err) {
     double t0 = cs_now();
     const sens_strips *st = e->strips;
     quant_opts qo = *e->qo;
@@ -143,23 +140,22 @@ int sweep_evaluate(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_laye
 }
 
 /* Utilization (%) of an assignment, all groups, without evaluating anything else. */
-static int utilization(const sweep_env *e, const uint8_t *bits, double *util, cs_error *err)
-{
+static int utilization(const sweep_env *e, const uint8_t *bits, double *util, cs_error *err) {
     const sens_strips *st = e->strips;
     long used = 0, alloc = 0;
     for (int q = 0; q < st->n_layers; q++) {
         xbar_layer_stats ls;
         int rc = xbar_map_layer(e->hw, &e->xl[q], bits + st->layers[q].strip_off, -1, &ls, err);
         if (rc) return rc;
-        for (int g = 0; g < e->hw->n_groups; g++) used += ls.g[g].used_cells, alloc += ls.g[g].alloc_cells;
+        for (int g = 0; g < e->hw->n_groups; g++)
+            used += ls.g[g].used_cells, alloc += ls.g[g].alloc_cells;
     }
     *util = alloc ? 100.0 * (double)used / (double)alloc : NAN;
     return CS_OK;
 }
 
 int sweep_candidate(sweep_env *e, const sweep_cand *c, long index, int step, sweep_row *row,
-                    sweep_layer_row *layers, uint8_t *bits, cs_error *err)
-{
+                    sweep_layer_row *layers, uint8_t *bits, cs_error *err) {
     memset(row, 0, sizeof *row);
     row->index = index;
     row->kind = c->kind;

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int mpi_fail(cs_error *err, int rc, const char *what)
-{
+static int mpi_fail(cs_error *err, int rc, const char *what) {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     MPI_Error_string(rc, msg, &len);
@@ -15,8 +14,7 @@ static int mpi_fail(cs_error *err, int rc, const char *what)
 }
 
 static int mpi_allgatherv(cs_comm *c, const void *send, size_t n, void **recv, size_t *counts,
-                          cs_error *err)
-{
+                          cs_error *err) {
     if (n > INT_MAX) return cs_fail(err, CS_ERR_RUNTIME, "MPI message of %zu bytes too large", n);
     int mine = (int)n;
     int *cnt = cs_alloc((size_t)c->size, sizeof *cnt, err);
@@ -51,8 +49,7 @@ static int mpi_allgatherv(cs_comm *c, const void *send, size_t n, void **recv, s
     return *recv ? CS_OK : CS_ERR_RUNTIME;
 }
 
-static int mpi_bcast(cs_comm *c, void *buf, size_t n, int root, cs_error *err)
-{
+static int mpi_bcast(cs_comm *c, void *buf, size_t n, int root, cs_error *err) {
     (void)c;
     for (size_t off = 0; off < n;) {
         int chunk = n - off > (size_t)INT_MAX ? INT_MAX : (int)(n - off);
@@ -63,15 +60,13 @@ static int mpi_bcast(cs_comm *c, void *buf, size_t n, int root, cs_error *err)
     return CS_OK;
 }
 
-static int mpi_allreduce_max(cs_comm *c, int *v, cs_error *err)
-{
+static int mpi_allreduce_max(cs_comm *c, int *v, cs_error *err) {
     (void)c;
     int rc = MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     return rc == MPI_SUCCESS ? CS_OK : mpi_fail(err, rc, "allreduce");
 }
 
-static int mpi_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err)
-{
+static int mpi_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err) {
     (void)c;
     for (long off = 0; off < n;) {
         int chunk = n - off > INT_MAX ? INT_MAX : (int)(n - off);
@@ -82,8 +77,7 @@ static int mpi_allreduce_sum(cs_comm *c, double *v, long n, cs_error *err)
     return CS_OK;
 }
 
-static int mpi_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err)
-{
+static int mpi_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err) {
     (void)c;
     for (long off = 0; off < n;) {
         int chunk = n - off > INT_MAX ? INT_MAX : (int)(n - off);
@@ -94,8 +88,7 @@ static int mpi_allreduce_sum_f(cs_comm *c, float *v, long n, cs_error *err)
     return CS_OK;
 }
 
-static int started_here(int set)
-{
+static int started_here(int set) {
     /* MPI state lives in the MPI library; this only remembers whether we called MPI_Init */
     int init = 0, fin = 0;
     MPI_Initialized(&init);
@@ -103,8 +96,7 @@ static int started_here(int set)
     return set ? init : init && !fin;
 }
 
-int mpi_comm_start(int *argc, char ***argv, cs_comm *out, cs_error *err)
-{
+int mpi_comm_start(int *argc, char ***argv, cs_comm *out, cs_error *err) {
     int init = 0;
     MPI_Initialized(&init);
     if (!init) {
@@ -123,12 +115,10 @@ int mpi_comm_start(int *argc, char ***argv, cs_comm *out, cs_error *err)
     return CS_OK;
 }
 
-void mpi_comm_stop(void)
-{
+void mpi_comm_stop(void) {
     if (started_here(0)) MPI_Finalize();
 }
 
-void mpi_comm_abort(int code)
-{
+void mpi_comm_abort(int code) {
     MPI_Abort(MPI_COMM_WORLD, code);
 }

@@ -8,19 +8,16 @@
 enum { TAG_ROW = 101, TAG_CHOSEN = 102, TAG_DONE = 103 };
 
 /* Estimated cost of a unit in candidate evaluations. */
-static double unit_cost(const sweep_plan *p, long u, long max_steps)
-{
+static double unit_cost(const sweep_plan *p, long u, long max_steps) {
     (void)p;
     return u < p->n_fixed ? 1.0 : (double)(max_steps < 8 ? max_steps : 8);
 }
 
-long sweep_dynamic_index(const sweep_plan *p, long k, int step, long max_steps)
-{
+long sweep_dynamic_index(const sweep_plan *p, long k, int step, long max_steps) {
     return p->n_fixed + k * max_steps + step;
 }
 
-int sweep_in_shard(const sweep_plan *p, long u, long max_steps)
-{
+int sweep_in_shard(const sweep_plan *p, long u, long max_steps) {
     if (p->shard_n <= 1) return 1;
     long n = p->n_fixed + p->n_searches;
     double *cost = malloc(sizeof *cost * (size_t)n);
@@ -49,15 +46,13 @@ typedef struct run_state {
     cs_error err;
 } run_state;
 
-static size_t row_bytes(const sweep_env *e)
-{
+static size_t row_bytes(const sweep_env *e) {
     return sizeof(sweep_row) + sizeof(sweep_layer_row) * (size_t)e->strips->n_layers +
            (size_t)e->strips->n_strips;
 }
 
 /* Rank 0: take every message waiting (or, with wait, block for the next one). */
-static void drain(run_state *s, int wait)
-{
+static void drain(run_state *s, int wait) {
     sweep_env *e = s->e;
     for (;;) {
         int flag = 0;
@@ -70,7 +65,8 @@ static void drain(run_state *s, int wait)
         int count;
         MPI_Get_count(&st, MPI_BYTE, &count);
         char *buf = malloc((size_t)count + 1);
-        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
         if (st.MPI_TAG == TAG_ROW && s->status == CS_OK) {
             const sweep_row *row = (const sweep_row *)buf;
             const sweep_layer_row *ls = (const sweep_layer_row *)(buf + sizeof(sweep_row));
@@ -94,15 +90,13 @@ static void drain(run_state *s, int wait)
     }
 }
 
-static void tick(void *ctx)
-{
+static void tick(void *ctx) {
     drain(ctx, 0);
 }
 
 /* Deliver a finished row: directly on rank 0, as a message elsewhere. */
 static int deliver(run_state *s, const sweep_row *row, const sweep_layer_row *layers,
-                   const uint8_t *bits, cs_error *err)
-{
+                   const uint8_t *bits, cs_error *err) {
     sweep_env *e = s->e;
     if (e->comm->rank == 0) {
         int rc = s->sink->row(s->sink->ctx, row, layers, bits, err);
@@ -122,8 +116,7 @@ static int deliver(run_state *s, const sweep_row *row, const sweep_layer_row *la
 }
 
 static int dynamic_point(void *ctx, const sweep_row *row, const sweep_layer_row *layers,
-                         const uint8_t *bits, cs_error *err)
-{
+                         const uint8_t *bits, cs_error *err) {
     run_state *s = ctx;
     sweep_row r = *row;
     r.index = sweep_dynamic_index(s->p, s->search, row->step, s->e->so->dynamic_max_steps);
@@ -135,23 +128,22 @@ static int dynamic_point(void *ctx, const sweep_row *row, const sweep_layer_row 
     return rc;
 }
 
-static int dynamic_lookup(void *ctx, const sweep_cand *search, int step, double cr, double *d)
-{
+static int dynamic_lookup(void *ctx, const sweep_cand *search, int step, double cr, double *d) {
     run_state *s = ctx;
     (void)search;
     if (!s->p->lookup) return 0;
     sweep_cand c = s->p->searches[s->search];
     c.target = cr;
-    return s->p->lookup(s->p->lookup_ctx, &c, (int)sweep_dynamic_index(s->p, s->search, step,
-                                                                        s->e->so->dynamic_max_steps),
-                        cr, d);
+    return s->p->lookup(
+        s->p->lookup_ctx, &c,
+        (int)sweep_dynamic_index(s->p, s->search, step, s->e->so->dynamic_max_steps), cr, d);
 }
 
-static int run_search(run_state *s, long k, cs_error *err)
-{
+static int run_search(run_state *s, long k, cs_error *err) {
     int chosen = -1;
     s->search = k;
-    int rc = sweep_dynamic(s->e, &s->p->searches[k], dynamic_point, dynamic_lookup, s, &chosen, err);
+    int rc =
+        sweep_dynamic(s->e, &s->p->searches[k], dynamic_point, dynamic_lookup, s, &chosen, err);
     if (rc) return rc;
     if (s->e->comm->rank == 0) return s->sink->chosen(s->sink->ctx, k, chosen, err);
     long v[2] = {k, chosen};
@@ -159,8 +151,7 @@ static int run_search(run_state *s, long k, cs_error *err)
     return CS_OK;
 }
 
-static int run_fixed(run_state *s, long u, cs_error *err)
-{
+static int run_fixed(run_state *s, long u, cs_error *err) {
     sweep_env *e = s->e;
     uint8_t *bits = cs_alloc((size_t)e->strips->n_strips, 1, err);
     sweep_layer_row *ls = cs_alloc((size_t)e->strips->n_layers, sizeof *ls, err);
@@ -173,8 +164,7 @@ static int run_fixed(run_state *s, long u, cs_error *err)
     return rc;
 }
 
-int sweep_run(sweep_env *e, const sweep_plan *p, sweep_sink *sink, cs_error *err)
-{
+int sweep_run(sweep_env *e, const sweep_plan *p, sweep_sink *sink, cs_error *err) {
     long n = p->n_fixed + p->n_searches, todo = 0, max_steps = e->so->dynamic_max_steps;
     long *units = cs_alloc((size_t)n + 1, sizeof *units, err);
     double *cost = cs_alloc((size_t)n + 1, sizeof *cost, err);

@@ -31,7 +31,7 @@ typedef struct sweep_plan {
     sweep_lookup_fn lookup;     /* finished dynamic points (resume), or NULL; called with the
                                  * point's candidate index in place of its step */
     void *lookup_ctx;
-    int shard_k, shard_n;       /* shard_n 0: everything */
+    int shard_k, shard_n; /* shard_n 0: everything */
 } sweep_plan;
 
 /* Candidate index of step `step` of dynamic search k. */

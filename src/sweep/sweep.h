@@ -56,19 +56,19 @@ typedef struct sweep_cand {
 
 /* One row of /sweep/candidates (DESIGN §7). Percentages 0-100; NaN = not computed. */
 typedef struct sweep_row {
-    int64_t index;      /* candidate index (fixed order; dynamic rows follow the fixed ones) */
+    int64_t index; /* candidate index (fixed order; dynamic rows follow the fixed ones) */
     int32_t kind, method, align, high, low;
-    int32_t step;       /* dynamic: step of the trajectory; else -1 */
-    int32_t chosen;     /* dynamic: the point the search chose */
-    int32_t aligned;    /* the assignment was changed by alignment */
-    int32_t status;     /* 1 = done */
-    int32_t rank;       /* MPI rank that computed it (not part of the result) */
+    int32_t step;    /* dynamic: step of the trajectory; else -1 */
+    int32_t chosen;  /* dynamic: the point the search chose */
+    int32_t aligned; /* the assignment was changed by alignment */
+    int32_t status;  /* 1 = done */
+    int32_t rank;    /* MPI rank that computed it (not part of the result) */
     double tau, cr_target, cr_actual, size_ratio;
     double top1, top5, loss, hw_top1, fim_distance;
     double energy_j, energy_adc_j, energy_accum_j, energy_other_j, latency_s;
     double util_high, util_low, util_all, util_before_align;
     int64_t xbars_high, xbars_low;
-    double wall_s;      /* not part of the result */
+    double wall_s; /* not part of the result */
 } sweep_row;
 
 /* One row of /sweep/per_layer. */
@@ -85,31 +85,31 @@ typedef struct sweep_env {
     const quant_opts *qo;
     const xbar_params *hw;
     const fim_opts *fo;
-    nn_net *net;             /* the float model */
-    nn_net *work;            /* same architecture: takes each candidate's weights */
+    nn_net *net;  /* the float model */
+    nn_net *work; /* same architecture: takes each candidate's weights */
     const data_set *train, *test;
-    const long *test_idx;    /* evaluation images */
+    const long *test_idx; /* evaluation images */
     long n_test;
-    long n_functional;       /* images for the hardware-aware accuracy (a prefix) */
-    const long *calib_idx;   /* activation calibration images (training set) */
+    long n_functional;     /* images for the hardware-aware accuracy (a prefix) */
+    const long *calib_idx; /* activation calibration images (training set) */
     long n_calib;
     const sens_strips *strips;
-    const double *omega[4];  /* per method (SENS_*): per-strip sensitivity, NULL if absent */
+    const double *omega[4]; /* per method (SENS_*): per-strip sensitivity, NULL if absent */
     const double *trace[4];
-    uint8_t *excl;           /* strips kept at high precision */
-    xbar_layer *xl;          /* layer shapes for the crossbar model */
+    uint8_t *excl;  /* strips kept at high precision */
+    xbar_layer *xl; /* layer shapes for the crossbar model */
     int n_xl;
-    fim_state fim_ref;       /* Fisher information of the float model */
-    float *x;                /* a batch of images */
+    fim_state fim_ref; /* Fisher information of the float model */
+    float *x;          /* a batch of images */
     uint8_t *y;
     cs_comm *comm;
-    cs_comm comm_self;       /* one rank: a candidate is evaluated by one rank alone */
+    cs_comm comm_self; /* one rank: a candidate is evaluated by one rank alone */
     int quiet;
     void (*tick)(void *ctx); /* called between batches (rank 0 drains results) */
     void *tick_ctx;
-    volatile int *stop;      /* set (by a signal handler) to stop after the current unit */
-    int skip_fim;            /* no Fisher distance (eval) */
-    int integer_path;        /* accuracy through the integer path (E13) instead of fake-quant */
+    volatile int *stop; /* set (by a signal handler) to stop after the current unit */
+    int skip_fim;       /* no Fisher distance (eval) */
+    int integer_path;   /* accuracy through the integer path (E13) instead of fake-quant */
 } sweep_env;
 
 /* The fixed candidates of a sweep: methods x bit pairs x align modes x (CR or tau grid),
@@ -151,8 +151,7 @@ typedef int (*sweep_point_fn)(void *ctx, const sweep_row *row, const sweep_layer
 
 /* A finished point the search may reuse instead of recomputing (resume): returns 1 and
  * fills *d when step `step` with this CR was done before. */
-typedef int (*sweep_lookup_fn)(void *ctx, const sweep_cand *search, int step, double cr,
-                               double *d);
+typedef int (*sweep_lookup_fn)(void *ctx, const sweep_cand *search, int step, double cr, double *d);
 
 /* Run the search: starting at maximum compression, regula falsi on d(CR) - epsilon (the
  * finite-difference slope of d), bisection when a step leaves the bracket or stalls (d is a

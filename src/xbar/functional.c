@@ -6,23 +6,20 @@
 #include <string.h>
 
 /* Images per chunk of the input matrix (about 4 M entries). */
-static int chunk_images(const nn_layer *l, int n)
-{
+static int chunk_images(const nn_layer *l, int n) {
     long per = (long)l->C * l->K * l->K * l->Ho * l->Wo;
     long c = (4L << 20) / (per > 0 ? per : 1);
     return c < 1 ? 1 : c > n ? n : (int)c;
 }
 
 /* Rows in the crossbar's position-major order (row p*C + c) from im2col order (c*K*K + p). */
-static long position_major(const nn_layer *l, long r)
-{
+static long position_major(const nn_layer *l, long r) {
     int kk = l->K * l->K;
     return (r % kk) * l->C + r / kk;
 }
 
 /* Weight codes of one precision group, position-major, zero for the other group's strips. */
-static void group_weights(const nn_layer *l, const quant_layer *ql, int bits, int32_t *w)
-{
+static void group_weights(const nn_layer *l, const quant_layer *ql, int bits, int32_t *w) {
     int kk = l->K * l->K;
     long rows = (long)l->C * kk;
     for (int m = 0; m < l->M; m++)
@@ -31,8 +28,7 @@ static void group_weights(const nn_layer *l, const quant_layer *ql, int bits, in
                 ql->bits[(long)m * kk + r % kk] == bits ? ql->codes[(long)m * rows + r] : 0;
 }
 
-static void functional_forward(void *vctx, nn_net *net, nn_layer *l, const float *in)
-{
+static void functional_forward(void *vctx, nn_net *net, nn_layer *l, const float *in) {
     xbar_functional_ctx *f = vctx;
     quant_net *qn = f->qn;
     const quant_layer *ql = &qn->layers[l->qidx];
@@ -46,7 +42,8 @@ static void functional_forward(void *vctx, nn_net *net, nn_layer *l, const float
         long cols = l->kind == NN_LINEAR ? n1 - n0 : (long)(n1 - n0) * hw;
         if (l->kind == NN_LINEAR) {
             for (long c = 0; c < l->C; c++)
-                for (int i = n0; i < n1; i++) f->x[c * cols + i - n0] = (int32_t)f->codes[c * n + i];
+                for (int i = n0; i < n1; i++)
+                    f->x[c * cols + i - n0] = (int32_t)f->codes[c * n + i];
         } else {
             nn_conv_im2col(l, f->codes, n, n0, n1, f->fcol);
             for (long r = 0; r < rows; r++)
@@ -67,24 +64,26 @@ static void functional_forward(void *vctx, nn_net *net, nn_layer *l, const float
             for (long j = 0; j < cols; j++) {
                 double h = (double)f->acc_h[m * cols + j], lo = (double)f->acc_l[m * cols + j];
                 /* E13: the Low sum in units of the High scale, one dequantisation */
-                double v = only_low ? lo * ql->scale_l[m] : (h + lo * ql->scale_l[m] / ql->scale_h[m]) * ql->scale_h[m];
+                double v = only_low ? lo * ql->scale_l[m]
+                                    : (h + lo * ql->scale_l[m] / ql->scale_h[m]) * ql->scale_h[m];
                 y[j] = (float)(v * aq->scale) + (l->kind == NN_LINEAR ? l->b[m] : 0.0f);
             }
         }
     }
 }
 
-int xbar_functional_use(nn_net *net, quant_net *qn, const xbar_params *hw,
-                        xbar_functional_ctx *f, cs_error *err)
-{
+int xbar_functional_use(nn_net *net, quant_net *qn, const xbar_params *hw, xbar_functional_ctx *f,
+                        cs_error *err) {
     memset(f, 0, sizeof *f);
     f->qn = qn;
     f->hw = hw;
     if (qn->granularity != QUANT_GRAN_FILTER)
-        return cs_fail(err, CS_ERR_INPUT, "the functional simulation needs quant.granularity = "
-                                          "\"filter\"");
+        return cs_fail(err, CS_ERR_INPUT,
+                       "the functional simulation needs quant.granularity = "
+                       "\"filter\"");
     if (xbar_group_of(hw, qn->high) < 0 || xbar_group_of(hw, qn->low) < 0)
-        return cs_fail(err, CS_ERR_INPUT, "xbar.groups lacks %d- or %d-bit weights", qn->high, qn->low);
+        return cs_fail(err, CS_ERR_INPUT, "xbar.groups lacks %d- or %d-bit weights", qn->high,
+                       qn->low);
     long wmax = 1, xmax = 1, amax = 1, inmax = 1;
     for (int q = 0; q < net->n_q; q++) {
         if (qn->acts[q].scale <= 0)
@@ -112,8 +111,7 @@ int xbar_functional_use(nn_net *net, quant_net *qn, const xbar_params *hw,
     return CS_OK;
 }
 
-void xbar_functional_free(xbar_functional_ctx *f)
-{
+void xbar_functional_free(xbar_functional_ctx *f) {
     free(f->w);
     free(f->x);
     free(f->fcol);

@@ -13,14 +13,14 @@ typedef struct xbar_functional_ctx {
     int32_t *w, *x; /* a group's weight codes (M x rows) and the input matrix (rows x cols) */
     int64_t *acc_h, *acc_l;
     float *fcol, *codes;
-    int status;     /* first error inside a forward pass (passes cannot return one) */
+    int status; /* first error inside a forward pass (passes cannot return one) */
     cs_error err;
 } xbar_functional_ctx;
 
 /* Route net's forward passes through the crossbar model (filter granularity, activations
  * quantized). Undo with nn_set_qforward(net, NULL, NULL), then xbar_functional_free. */
-int xbar_functional_use(nn_net *net, quant_net *qn, const xbar_params *hw,
-                        xbar_functional_ctx *ctx, cs_error *err);
+int xbar_functional_use(nn_net *net, quant_net *qn, const xbar_params *hw, xbar_functional_ctx *ctx,
+                        cs_error *err);
 void xbar_functional_free(xbar_functional_ctx *ctx);
 
 #endif

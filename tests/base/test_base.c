@@ -16,8 +16,7 @@
 #include "base/json.h"
 #include "base/rng.h"
 
-static void test_philox_known_answer(void **state)
-{
+static void test_philox_known_answer(void **state) {
     (void)state;
     /* Random123 kat_vectors: philox4x32 10 rounds, counter 0, key 0 */
     rng_stream r;
@@ -26,8 +25,7 @@ static void test_philox_known_answer(void **state)
     for (int i = 0; i < 4; i++) assert_true(rng_u32(&r) == want[i]);
 }
 
-static void test_streams_are_keyed_not_stateful(void **state)
-{
+static void test_streams_are_keyed_not_stateful(void **state) {
     (void)state;
     rng_stream a, b, c;
     rng_init(&a, 7, RNG_PROBE, 3);
@@ -60,8 +58,7 @@ static void test_streams_are_keyed_not_stateful(void **state)
     for (int i = 0; i < 1000; i++) assert_true(rng_below(&a, 7) < 7);
 }
 
-static void test_sha256_vectors(void **state)
-{
+static void test_sha256_vectors(void **state) {
     (void)state;
     char hex[65];
     sha256_hex("abc", 3, hex);
@@ -74,14 +71,14 @@ static void test_sha256_vectors(void **state)
     /* streaming in odd pieces equals one call */
     sha256_ctx c;
     sha256_init(&c);
-    for (size_t i = 0; i < strlen(two); i += 5) sha256_update(&c, two + i, strlen(two) - i < 5 ? strlen(two) - i : 5);
+    for (size_t i = 0; i < strlen(two); i += 5)
+        sha256_update(&c, two + i, strlen(two) - i < 5 ? strlen(two) - i : 5);
     char hex2[65];
     sha256_final_hex(&c, hex2);
     assert_string_equal(hex, hex2);
 }
 
-static void test_json_writer(void **state)
-{
+static void test_json_writer(void **state) {
     (void)state;
     char buf[512];
     FILE *f = fmemopen(buf, sizeof buf, "w");
@@ -102,8 +99,7 @@ static void test_json_writer(void **state)
     assert_string_equal(buf, "{\"a\":\"x\\\"y\\n\",\"b\":1.5,\"nan\":null,\"list\":[1,false]}\n");
 }
 
-static void test_balance_and_share(void **state)
-{
+static void test_balance_and_share(void **state) {
     (void)state;
     cs_comm c = comm_serial();
     c.size = 3; /* only comm_balance looks at the size */
@@ -119,11 +115,12 @@ static void test_balance_and_share(void **state)
     assert_memory_equal(owner, again, sizeof owner);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_philox_known_answer), cmocka_unit_test(test_streams_are_keyed_not_stateful),
-        cmocka_unit_test(test_sha256_vectors),      cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_philox_known_answer),
+        cmocka_unit_test(test_streams_are_keyed_not_stateful),
+        cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_json_writer),
         cmocka_unit_test(test_balance_and_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,16 +10,14 @@
 
 typedef enum { B_FWD, B_FWDBWD, B_HVP } bench_mode;
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Repeat one pass for about `seconds`; times[] gets each repetition (sorted). */
-static long run(nn_net *net, bench_mode m, const float *x, const uint8_t *y, int n,
-                const float *v, float *hv, double seconds, double *times, long max_reps)
-{
+static long run(nn_net *net, bench_mode m, const float *x, const uint8_t *y, int n, const float *v,
+                float *hv, double seconds, double *times, long max_reps) {
     double t_start = cs_now();
     long k = 0;
     while (k < max_reps && (k < 3 || cs_now() - t_start < seconds)) {
@@ -39,8 +37,7 @@ static long run(nn_net *net, bench_mode m, const float *x, const uint8_t *y, int
     return k;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 7 && argc != 8) {
         fprintf(stderr, "usage: bench_nn ARCH WIDTH IN_C SIZE BATCH SECONDS [PASS]\n");
         return 2;

@@ -18,15 +18,15 @@
 
 static char dir[1024];
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16), p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+static void put_be32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16),
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
 /* Write an IDX pair prefix-{images,labels} (gzip) with n images of rows x cols. */
-static void write_idx(const char *sub, const char *prefix, uint32_t magic, uint32_t n, uint32_t rows,
-                      uint32_t cols, long payload_images, uint32_t n_labels, int bad_label)
-{
+static void write_idx(const char *sub, const char *prefix, uint32_t magic, uint32_t n,
+                      uint32_t rows, uint32_t cols, long payload_images, uint32_t n_labels,
+                      int bad_label) {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
     mkdir(path, 0755);
@@ -51,8 +51,7 @@ static void write_idx(const char *sub, const char *prefix, uint32_t magic, uint3
     gzclose(g);
 }
 
-static int load(const char *sub, data_set *d, cs_error *err)
-{
+static int load(const char *sub, data_set *d, cs_error *err) {
     data_opts o;
     memset(&o, 0, sizeof o);
     o.kind = DATA_FASHION_MNIST;
@@ -60,16 +59,14 @@ static int load(const char *sub, data_set *d, cs_error *err)
     return data_load(&o, DATA_TEST, d, err);
 }
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     (void)state;
     snprintf(dir, sizeof dir, "%s/test_data", CS_TEST_TMP);
     mkdir(dir, 0755);
     return 0;
 }
 
-static void test_idx_good_and_bad(void **state)
-{
+static void test_idx_good_and_bad(void **state) {
     (void)state;
     data_set d;
     cs_error err;
@@ -100,8 +97,7 @@ static void test_idx_good_and_bad(void **state)
     assert_non_null(strstr(err.msg, "cannot open"));
 }
 
-static void test_cifar_size_check(void **state)
-{
+static void test_cifar_size_check(void **state) {
     (void)state;
     char path[2048];
     snprintf(path, sizeof path, "%s/cifar", dir);
@@ -120,8 +116,7 @@ static void test_cifar_size_check(void **state)
     assert_non_null(strstr(err.msg, "30730 bytes, expected 30730000"));
 }
 
-static void test_subsets_batches_and_augmentation(void **state)
-{
+static void test_subsets_batches_and_augmentation(void **state) {
     (void)state;
     data_opts o = {DATA_SYNTHETIC, "", 0, 0, 3, {3, 8, 10, 200, 50}};
     data_set d;
@@ -154,8 +149,7 @@ static void test_subsets_batches_and_augmentation(void **state)
     data_free(&d);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idx_good_and_bad),
         cmocka_unit_test(test_cifar_size_check),

@@ -15,8 +15,7 @@
 
 static char dir[1024];
 
-static void write_file(const char *rel, const char *text)
-{
+static void write_file(const char *rel, const char *text) {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     FILE *f = fopen(path, "w");
@@ -25,8 +24,7 @@ static void write_file(const char *rel, const char *text)
     fclose(f);
 }
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     (void)state;
     snprintf(dir, sizeof dir, "%s/test_config", CS_TEST_TMP);
     mkdir(dir, 0755);
@@ -36,8 +34,7 @@ static int setup(void **state)
     return 0;
 }
 
-static cs_config *load(const char *rel, cs_error *err)
-{
+static cs_config *load(const char *rel, cs_error *err) {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     cs_config *c = malloc(sizeof *c);
@@ -51,8 +48,7 @@ static cs_config *load(const char *rel, cs_error *err)
     return c;
 }
 
-static void test_defaults_match_design(void **state)
-{
+static void test_defaults_match_design(void **state) {
     (void)state;
     cs_config *c = malloc(sizeof *c);
     config_defaults(c);
@@ -76,8 +72,7 @@ static void test_defaults_match_design(void **state)
     free(c);
 }
 
-static void test_include_relative_to_including_file(void **state)
-{
+static void test_include_relative_to_including_file(void **state) {
     (void)state;
     write_file("other.cfg", "fim = { samples = 77; };\n");
     write_file("sub/piece.cfg", "@include \"../other.cfg\"\nsensitivity = { max_probes = 42; };\n");
@@ -97,8 +92,7 @@ static void test_include_relative_to_including_file(void **state)
     free(c);
 }
 
-static void test_error_in_included_file_reports_its_line(void **state)
-{
+static void test_error_in_included_file_reports_its_line(void **state) {
     (void)state;
     write_file("sub/bad.cfg", "\n\nsensitivity = { tol = 5.0; };\n");
     write_file("inc_bad.cfg", "@include \"sub/bad.cfg\"\n");
@@ -108,11 +102,11 @@ static void test_error_in_included_file_reports_its_line(void **state)
     assert_non_null(strstr(err.msg, "sub/bad.cfg:3: sensitivity.tol"));
 }
 
-static void test_canonical_round_trip_and_hash(void **state)
-{
+static void test_canonical_round_trip_and_hash(void **state) {
     (void)state;
-    write_file("rt.cfg", "sweep = { cr = [0.1, 0.25, 0.9]; methods = [\"magnitude\", \"random\"]; };\n"
-                         "quant = { exclude = [\"conv1\", \"fc\"]; };\n");
+    write_file("rt.cfg",
+               "sweep = { cr = [0.1, 0.25, 0.9]; methods = [\"magnitude\", \"random\"]; };\n"
+               "quant = { exclude = [\"conv1\", \"fc\"]; };\n");
     cs_error err;
     cs_config *c = load("rt.cfg", &err);
     assert_non_null(c);
@@ -144,8 +138,7 @@ static void test_canonical_round_trip_and_hash(void **state)
     free(d);
 }
 
-static void test_set_overrides_and_validates(void **state)
-{
+static void test_set_overrides_and_validates(void **state) {
     (void)state;
     cs_config *c = malloc(sizeof *c);
     config_defaults(c);
@@ -168,8 +161,7 @@ static void test_set_overrides_and_validates(void **state)
     free(c);
 }
 
-static void test_integers_beyond_32_bits_are_not_wrapped(void **state)
-{
+static void test_integers_beyond_32_bits_are_not_wrapped(void **state) {
     (void)state;
     /* libconfig 1.5 reads 4294967297 as 1; cimsweep must reject it, not accept 1 */
     write_file("wrap.cfg", "sensitivity = { max_probes = 4294967297; };\n");
@@ -181,8 +173,7 @@ static void test_integers_beyond_32_bits_are_not_wrapped(void **state)
     assert_non_null(strstr(err.msg, "too large"));
 }
 
-static void test_unknown_key_suggestions(void **state)
-{
+static void test_unknown_key_suggestions(void **state) {
     (void)state;
     write_file("typo.cfg", "\nsensitivity = { calib_sample = 5; };\n");
     cs_error err;
@@ -197,8 +188,7 @@ static void test_unknown_key_suggestions(void **state)
     assert_int_equal(config_edit_distance("same", "same"), 0);
 }
 
-static void test_grid_range_values(void **state)
-{
+static void test_grid_range_values(void **state) {
     (void)state;
     write_file("grid.cfg", "sweep = { cr = { from = 0.2; to = 0.6; steps = 5; }; };\n");
     cs_error err;
@@ -206,12 +196,12 @@ static void test_grid_range_values(void **state)
     assert_non_null(c);
     double want[5] = {0.2, 0.3, 0.4, 0.5, 0.6};
     assert_int_equal(c->sweep.cr.n, 5);
-    for (int i = 0; i < 5; i++) assert_true(c->sweep.cr.v[i] > want[i] - 1e-12 && c->sweep.cr.v[i] < want[i] + 1e-12);
+    for (int i = 0; i < 5; i++)
+        assert_true(c->sweep.cr.v[i] > want[i] - 1e-12 && c->sweep.cr.v[i] < want[i] + 1e-12);
     free(c);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_match_design),
         cmocka_unit_test(test_include_relative_to_including_file),

@@ -4,8 +4,8 @@
  * For a layer y = f(x; W) and fixed random gy, Rx, V, Rgy, d (and dW):
  *   backward      <gx, d> + <gW, dW>  =  d/de <gy, f(x + e d; W + e dW)>
  *   R-forward     Ry                  =  d/de f(x + e Rx; W + e V)
- *   R-backward    <Rgx, d> + <RgW, dW> = d/de [ d/dh <gy + e Rgy, f(x + e Rx + h d; W + e V + h dW)> ]
- * (the last is the mixed second derivative, by a four-point difference). Both sides are
+ *   R-backward    <Rgx, d> + <RgW, dW> = d/de [ d/dh <gy + e Rgy, f(x + e Rx + h d; W + e V + h
+ * dW)> ] (the last is the mixed second derivative, by a four-point difference). Both sides are
  * compared with normalised error <= 1e-4. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,8 +32,7 @@ typedef struct ref_ctx {
     int train;        /* batch norm with batch statistics */
 } ref_ctx;
 
-static void ref_conv(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_conv(const ref_ctx *r, const double *x, const double *w, double *y) {
     const nn_layer *l = r->l;
     int n = r->n;
     for (int m = 0; m < l->M; m++)
@@ -44,7 +43,8 @@ static void ref_conv(const ref_ctx *r, const double *x, const double *w, double 
                     for (int c = 0; c < l->C; c++)
                         for (int kh = 0; kh < l->K; kh++)
                             for (int kw = 0; kw < l->K; kw++) {
-                                int hi = ho * l->stride - l->pad + kh, wi = wo * l->stride - l->pad + kw;
+                                int hi = ho * l->stride - l->pad + kh,
+                                    wi = wo * l->stride - l->pad + kw;
                                 if (hi < 0 || hi >= l->H || wi < 0 || wi >= l->W) continue;
                                 s += w[((m * l->C + c) * l->K + kh) * l->K + kw] *
                                      x[(((long)c * n + i) * l->H + hi) * l->W + wi];
@@ -53,8 +53,7 @@ static void ref_conv(const ref_ctx *r, const double *x, const double *w, double 
                 }
 }
 
-static void ref_linear(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_linear(const ref_ctx *r, const double *x, const double *w, double *y) {
     const nn_layer *l = r->l;
     for (int m = 0; m < l->M; m++)
         for (int i = 0; i < r->n; i++) {
@@ -64,8 +63,7 @@ static void ref_linear(const ref_ctx *r, const double *x, const double *w, doubl
         }
 }
 
-static void ref_bn(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_bn(const ref_ctx *r, const double *x, const double *w, double *y) {
     const nn_layer *l = r->l;
     long m = (long)r->n * l->H * l->W;
     (void)w;
@@ -86,15 +84,13 @@ static void ref_bn(const ref_ctx *r, const double *x, const double *w, double *y
     }
 }
 
-static void ref_relu(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_relu(const ref_ctx *r, const double *x, const double *w, double *y) {
     (void)w;
     long n = (long)r->l->C * r->n * r->l->H * r->l->W;
     for (long i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
-static void ref_add(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_add(const ref_ctx *r, const double *x, const double *w, double *y) {
     (void)w;
     long n = (long)r->l->C * r->n * r->l->H * r->l->W;
     for (long i = 0; i < n; i++) {
@@ -103,8 +99,7 @@ static void ref_add(const ref_ctx *r, const double *x, const double *w, double *
     }
 }
 
-static void ref_shortcut(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_shortcut(const ref_ctx *r, const double *x, const double *w, double *y) {
     const nn_layer *l = r->l;
     int pad = (l->M - l->C) / 2;
     (void)w;
@@ -117,8 +112,7 @@ static void ref_shortcut(const ref_ctx *r, const double *x, const double *w, dou
                         x[(((long)c * r->n + i) * l->H + ho * l->stride) * l->W + wo * l->stride];
 }
 
-static void ref_gap(const ref_ctx *r, const double *x, const double *w, double *y)
-{
+static void ref_gap(const ref_ctx *r, const double *x, const double *w, double *y) {
     (void)w;
     long hw = (long)r->l->H * r->l->W;
     for (long k = 0; k < (long)r->l->C * r->n; k++) {
@@ -140,21 +134,18 @@ typedef struct case_ {
     long nx, ny, nw;
 } case_;
 
-static void randn(float *v, long n, uint64_t seed, double sd)
-{
+static void randn(float *v, long n, uint64_t seed, double sd) {
     rng_stream r;
     rng_init(&r, seed, RNG_TEST, 0);
     for (long i = 0; i < n; i++) v[i] = (float)(sd * rng_normal(&r));
 }
 
-static void to_double(const float *f, double *d, long n)
-{
+static void to_double(const float *f, double *d, long n) {
     for (long i = 0; i < n; i++) d[i] = f[i];
 }
 
 /* Build the one-layer network of `kind` over an input of C x H x W, batch n. */
-static void build(case_ *t, const char *kind, int C, int H, int W, int n)
-{
+static void build(case_ *t, const char *kind, int C, int H, int W, int n) {
     cs_error err;
     memset(t, 0, sizeof *t);
     nn_net *net = &t->net;
@@ -197,15 +188,13 @@ static void build(case_ *t, const char *kind, int C, int H, int W, int n)
         }
 }
 
-static double nerr(const double *a, const double *b, long n)
-{
+static double nerr(const double *a, const double *b, long n) {
     double num = 0, den = 0;
     for (long i = 0; i < n; i++) num += (a[i] - b[i]) * (a[i] - b[i]), den += b[i] * b[i];
     return sqrt(num / (den > 0 ? den : 1e-300));
 }
 
-static double dot(const double *a, const double *b, long n)
-{
+static double dot(const double *a, const double *b, long n) {
     double s = 0;
     for (long i = 0; i < n; i++) s += a[i] * b[i];
     return s;
@@ -214,16 +203,14 @@ static double dot(const double *a, const double *b, long n)
 /* <g, f(x + e dx; w + e dw)> by the reference */
 static double probe(const case_ *t, const ref_ctx *r, const double *x, const double *dx, double ex,
                     const double *w, const double *dw, double ew, const double *g, double *tmp_x,
-                    double *tmp_w, double *tmp_y)
-{
+                    double *tmp_w, double *tmp_y) {
     for (long i = 0; i < t->nx; i++) tmp_x[i] = x[i] + ex * dx[i];
     for (long i = 0; i < t->nw; i++) tmp_w[i] = w[i] + ew * dw[i];
     t->ref(r, tmp_x, tmp_w, tmp_y);
     return dot(g, tmp_y, t->ny);
 }
 
-static void run_case(const char *kind, int C, int H, int W, int n, int train)
-{
+static void run_case(const char *kind, int C, int H, int W, int n, int train) {
     case_ t;
     build(&t, kind, C, H, W, n);
     nn_net *net = &t.net;
@@ -232,9 +219,11 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train)
     long nx = t.nx, ny = t.ny, nw = t.nw;
     double *x = calloc((size_t)nx, 8), *x2 = calloc((size_t)nx, 8), *w = calloc((size_t)nw + 1, 8);
     double *gy = calloc((size_t)ny, 8), *rx = calloc((size_t)nx, 8), *v = calloc((size_t)nw + 1, 8);
-    double *rgy = calloc((size_t)ny, 8), *d = calloc((size_t)nx, 8), *dw = calloc((size_t)nw + 1, 8);
+    double *rgy = calloc((size_t)ny, 8), *d = calloc((size_t)nx, 8),
+           *dw = calloc((size_t)nw + 1, 8);
     double *y = calloc((size_t)ny, 8), *tx = calloc((size_t)nx, 8), *tw = calloc((size_t)nw + 1, 8);
-    double *ty = calloc((size_t)ny, 8), *fd = calloc((size_t)ny, 8), *buf = calloc((size_t)(nx + ny + nw + 1), 8);
+    double *ty = calloc((size_t)ny, 8), *fd = calloc((size_t)ny, 8),
+           *buf = calloc((size_t)(nx + ny + nw + 1), 8);
     float *fv = calloc((size_t)nw + 1, sizeof(float)), *fhv = calloc((size_t)nw + 1, sizeof(float));
     randn(net->x[0], nx, 11, 1.0);
     to_double(net->x[0], x, nx);
@@ -248,19 +237,34 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train)
     nn_layer *first = &net->layers[0];
     (void)first;
     switch (l->kind) {
-    case NN_CONV: conv_forward(net, l); break;
-    case NN_BN: bn_forward(net, l); break;
-    case NN_RELU: relu_forward(net, l); break;
-    case NN_ADD: add_forward(net, l); break;
-    case NN_SHORTCUT_A: shortcut_forward(net, l); break;
-    case NN_GAP: gap_forward(net, l); break;
-    case NN_LINEAR: linear_forward(net, l); break;
+    case NN_CONV:
+        conv_forward(net, l);
+        break;
+    case NN_BN:
+        bn_forward(net, l);
+        break;
+    case NN_RELU:
+        relu_forward(net, l);
+        break;
+    case NN_ADD:
+        add_forward(net, l);
+        break;
+    case NN_SHORTCUT_A:
+        shortcut_forward(net, l);
+        break;
+    case NN_GAP:
+        gap_forward(net, l);
+        break;
+    case NN_LINEAR:
+        linear_forward(net, l);
+        break;
     }
     t.ref(&r, x, w, y);
     to_double(net->x[l->out], buf, ny);
     double e_fwd = nerr(buf, y, ny);
     /* random directions */
-    float *f = malloc(sizeof(float) * (size_t)(nx > ny ? nx : ny) + sizeof(float) * (size_t)(nw + 1));
+    float *f =
+        malloc(sizeof(float) * (size_t)(nx > ny ? nx : ny) + sizeof(float) * (size_t)(nw + 1));
     randn(f, ny, 21, 1.0), to_double(f, gy, ny);
     randn(f, ny, 22, 1.0), to_double(f, rgy, ny);
     randn(f, nx, 23, 1.0), to_double(f, rx, nx);
@@ -270,44 +274,75 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train)
     /* backward: <gx, d> + <gW, dW> */
     nn_pass ps;
     memset(&ps, 0, sizeof ps);
-    ps.g_set = net->flags, ps.rx_set = net->flags + net->n_tensors, ps.rg_set = net->flags + 2 * net->n_tensors;
+    ps.g_set = net->flags, ps.rx_set = net->flags + net->n_tensors,
+    ps.rg_set = net->flags + 2 * net->n_tensors;
     memset(net->flags, 0, (size_t)(3 * net->n_tensors));
     for (long i = 0; i < ny; i++) net->g[l->out][i] = (float)gy[i];
     ps.g_set[l->out] = 1;
     ps.want_wgrad = 1, ps.need_input_grad = 1;
     switch (l->kind) {
-    case NN_CONV: conv_backward(net, l, &ps); break;
-    case NN_BN: bn_backward(net, l, &ps); break;
-    case NN_RELU: relu_backward(net, l, &ps); break;
-    case NN_ADD: add_backward(net, l, &ps); break;
-    case NN_SHORTCUT_A: shortcut_backward(net, l, &ps); break;
-    case NN_GAP: gap_backward(net, l, &ps); break;
-    case NN_LINEAR: linear_backward(net, l, &ps); break;
+    case NN_CONV:
+        conv_backward(net, l, &ps);
+        break;
+    case NN_BN:
+        bn_backward(net, l, &ps);
+        break;
+    case NN_RELU:
+        relu_backward(net, l, &ps);
+        break;
+    case NN_ADD:
+        add_backward(net, l, &ps);
+        break;
+    case NN_SHORTCUT_A:
+        shortcut_backward(net, l, &ps);
+        break;
+    case NN_GAP:
+        gap_backward(net, l, &ps);
+        break;
+    case NN_LINEAR:
+        linear_backward(net, l, &ps);
+        break;
     }
     double got = 0;
     for (long i = 0; i < nx; i++) got += net->g[l->in][i] * d[i];
     for (long i = 0; i < nw; i++) got += l->gw[i] * dw[i];
     const double e = 1e-5;
     double want = (probe(&t, &r, x, d, e, w, dw, e, gy, tx, tw, ty) -
-                   probe(&t, &r, x, d, -e, w, dw, -e, gy, tx, tw, ty)) / (2 * e);
+                   probe(&t, &r, x, d, -e, w, dw, -e, gy, tx, tw, ty)) /
+                  (2 * e);
     double e_bwd = fabs(got - want) / (fabs(want) + 1e-12);
     double e_rf = 0, e_rb = 0;
     if (!train) {
         /* R-forward: Ry = d/de f(x + e Rx; W + e V) */
         for (long i = 0; i < nx; i++) net->rx[l->in][i] = (float)rx[i];
         ps.rx_set[l->in] = 1;
-        if (l->kind == NN_ADD) { /* the second input's tangent is zero */ }
+        if (l->kind == NN_ADD) { /* the second input's tangent is zero */
+        }
         for (long i = 0; i < nw; i++) fv[i] = (float)v[i];
         ps.v = t.has_w ? fv : NULL;
         ps.q_first = ps.q_last = t.has_w ? l->qidx : -1;
         switch (l->kind) {
-        case NN_CONV: conv_rforward(net, l, &ps); break;
-        case NN_BN: bn_rforward(net, l, &ps); break;
-        case NN_RELU: relu_rforward(net, l, &ps); break;
-        case NN_ADD: add_rforward(net, l, &ps); break;
-        case NN_SHORTCUT_A: shortcut_rforward(net, l, &ps); break;
-        case NN_GAP: gap_rforward(net, l, &ps); break;
-        case NN_LINEAR: linear_rforward(net, l, &ps); break;
+        case NN_CONV:
+            conv_rforward(net, l, &ps);
+            break;
+        case NN_BN:
+            bn_rforward(net, l, &ps);
+            break;
+        case NN_RELU:
+            relu_rforward(net, l, &ps);
+            break;
+        case NN_ADD:
+            add_rforward(net, l, &ps);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_rforward(net, l, &ps);
+            break;
+        case NN_GAP:
+            gap_rforward(net, l, &ps);
+            break;
+        case NN_LINEAR:
+            linear_rforward(net, l, &ps);
+            break;
         }
         for (long i = 0; i < nx; i++) tx[i] = x[i] + e * rx[i];
         for (long i = 0; i < nw; i++) tw[i] = w[i] + e * v[i];
@@ -325,20 +360,35 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train)
         ps.use_g = 1;
         ps.hv = t.has_w ? fhv : NULL;
         switch (l->kind) {
-        case NN_CONV: conv_rbackward(net, l, &ps); break;
-        case NN_BN: bn_rbackward(net, l, &ps); break;
-        case NN_RELU: relu_rbackward(net, l, &ps); break;
-        case NN_ADD: add_rbackward(net, l, &ps); break;
-        case NN_SHORTCUT_A: shortcut_rbackward(net, l, &ps); break;
-        case NN_GAP: gap_rbackward(net, l, &ps); break;
-        case NN_LINEAR: linear_rbackward(net, l, &ps); break;
+        case NN_CONV:
+            conv_rbackward(net, l, &ps);
+            break;
+        case NN_BN:
+            bn_rbackward(net, l, &ps);
+            break;
+        case NN_RELU:
+            relu_rbackward(net, l, &ps);
+            break;
+        case NN_ADD:
+            add_rbackward(net, l, &ps);
+            break;
+        case NN_SHORTCUT_A:
+            shortcut_rbackward(net, l, &ps);
+            break;
+        case NN_GAP:
+            gap_rbackward(net, l, &ps);
+            break;
+        case NN_LINEAR:
+            linear_rbackward(net, l, &ps);
+            break;
         }
         got = 0;
         for (long i = 0; i < nx; i++) got += net->rg[l->in][i] * d[i];
         for (long i = 0; i < nw; i++) got += fhv[i] * dw[i];
         /* F(e, h) = <gy + e Rgy, f(x + e Rx + h d; W + e V + h dW)> */
         const double h = 1e-4, k = 1e-4;
-        double F[4], *g2 = calloc((size_t)ny, 8), *xx = calloc((size_t)nx, 8), *ww = calloc((size_t)nw + 1, 8);
+        double F[4], *g2 = calloc((size_t)ny, 8), *xx = calloc((size_t)nx, 8),
+                     *ww = calloc((size_t)nw + 1, 8);
         int si[4][2] = {{1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
         for (int c = 0; c < 4; c++) {
             double ee = si[c][0] * k, hh = si[c][1] * h;
@@ -363,14 +413,12 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train)
     nn_free(net);
 }
 
-static void test_conv_direct_3x3(void **s)
-{
+static void test_conv_direct_3x3(void **s) {
     (void)s;
     run_case("conv3/1/1/8", 4, 7, 9, 3, 0); /* the direct kernel (channels in fours) */
 }
 
-static void test_conv_im2col(void **s)
-{
+static void test_conv_im2col(void **s) {
     (void)s;
     run_case("conv3/1/1/5", 3, 6, 6, 2, 0); /* 3 input channels: im2col + GEMM */
     run_case("conv3/2/1/6", 4, 7, 8, 2, 0); /* stride 2 */
@@ -378,8 +426,7 @@ static void test_conv_im2col(void **s)
     run_case("conv1/2/0/8", 4, 6, 6, 3, 0); /* strided 1x1 (downsample) */
 }
 
-static void test_batchnorm(void **s)
-{
+static void test_batchnorm(void **s) {
     (void)s;
     run_case("bn", 3, 4, 5, 4, 0);
     run_case("bn+relu", 3, 4, 5, 4, 0);
@@ -387,8 +434,7 @@ static void test_batchnorm(void **s)
     run_case("bn+relu", 3, 4, 5, 4, 1);
 }
 
-static void test_elementwise(void **s)
-{
+static void test_elementwise(void **s) {
     (void)s;
     run_case("relu", 3, 4, 4, 2, 0);
     run_case("add", 3, 4, 4, 2, 0);
@@ -397,14 +443,12 @@ static void test_elementwise(void **s)
     run_case("gap", 5, 4, 3, 3, 0);
 }
 
-static void test_linear(void **s)
-{
+static void test_linear(void **s) {
     (void)s;
     run_case("linear", 6, 1, 1, 5, 0);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_direct_3x3), cmocka_unit_test(test_conv_im2col),
         cmocka_unit_test(test_batchnorm),       cmocka_unit_test(test_elementwise),

@@ -15,15 +15,13 @@
 #include "data/data.h"
 #include "quant/quant.h"
 
-static void random_values(float *w, long n, uint64_t seed, double sd)
-{
+static void random_values(float *w, long n, uint64_t seed, double sd) {
     rng_stream r;
     rng_init(&r, seed, RNG_TEST, 0);
     for (long i = 0; i < n; i++) w[i] = (float)(sd * rng_normal(&r));
 }
 
-static void test_quantizer_properties(void **state)
-{
+static void test_quantizer_properties(void **state) {
     (void)state;
     float w[500], deq[500];
     for (int bits = 2; bits <= 8; bits++)
@@ -37,10 +35,12 @@ static void test_quantizer_properties(void **state)
                 assert_true(q >= -quant_qmax(bits) && q <= quant_qmax(bits));
                 deq[i] = (float)q * s;
                 /* error at most half a step inside the clipping range */
-                if (fabsf(w[i]) <= range) assert_true(fabsf(w[i] - deq[i]) <= 0.5f * s * (1 + 1e-5f));
+                if (fabsf(w[i]) <= range)
+                    assert_true(fabsf(w[i] - deq[i]) <= 0.5f * s * (1 + 1e-5f));
             }
             /* idempotent: quantizing quantized values changes nothing */
-            for (int i = 0; i < 500; i++) assert_int_equal(quant_code(deq[i], s, bits), quant_code(w[i], s, bits));
+            for (int i = 0; i < 500; i++)
+                assert_int_equal(quant_code(deq[i], s, bits), quant_code(w[i], s, bits));
         }
     /* mse clipping is never worse than max clipping in squared error */
     for (int t = 0; t < 50; t++) {
@@ -55,8 +55,7 @@ static void test_quantizer_properties(void **state)
     assert_true(quant_choose_scale(zero, 4, 4, QUANT_CLIP_MSE) == 0);
 }
 
-static void test_assign_by_cr_and_tau(void **state)
-{
+static void test_assign_by_cr_and_tau(void **state) {
     (void)state;
     enum { N = 1000 };
     double omega[N];
@@ -77,8 +76,10 @@ static void test_assign_by_cr_and_tau(void **state)
         /* every Low strip has omega <= every clustered High strip */
         double max_low = -1, min_high = 2;
         for (int i = 50; i < N; i++) {
-            if (bits[i] == 4) max_low = omega[i] > max_low ? omega[i] : max_low;
-            else min_high = omega[i] < min_high ? omega[i] : min_high;
+            if (bits[i] == 4)
+                max_low = omega[i] > max_low ? omega[i] : max_low;
+            else
+                min_high = omega[i] < min_high ? omega[i] : min_high;
         }
         assert_true(max_low <= min_high);
         if (isfinite(tau)) assert_true(tau == min_high);
@@ -88,23 +89,26 @@ static void test_assign_by_cr_and_tau(void **state)
     }
 }
 
-static void test_tied_shift_equals_multiplier(void **state)
-{
+static void test_tied_shift_equals_multiplier(void **state) {
     (void)state;
     rng_stream r;
     rng_init(&r, 4, RNG_TEST, 0);
     for (int t = 0; t < 10000; t++) {
         int bh = 5 + t % 4, bl = 2 + t % 3;
         float sh = (float)(rng_uniform(&r) * 0.01 + 1e-5), sl = sh * (float)(1 << (bh - bl));
-        int32_t ah = (int32_t)rng_below(&r, 2000000) - 1000000, al = (int32_t)rng_below(&r, 200000) - 100000;
-        assert_true(quant_align(ah, al, sh, sl, bh, bl, 1) == quant_align(ah, al, sh, sl, bh, bl, 0));
+        int32_t ah = (int32_t)rng_below(&r, 2000000) - 1000000,
+                al = (int32_t)rng_below(&r, 200000) - 100000;
+        assert_true(quant_align(ah, al, sh, sl, bh, bl, 1) ==
+                    quant_align(ah, al, sh, sl, bh, bl, 0));
         /* and the shift is exact */
-        assert_true(quant_align(ah, al, sh, sl, bh, bl, 1) == ((int64_t)ah + ((int64_t)al << (bh - bl))) * 65536);
+        assert_true(quant_align(ah, al, sh, sl, bh, bl, 1) ==
+                    ((int64_t)ah + ((int64_t)al << (bh - bl))) * 65536);
     }
     /* untied: the multiplier is accurate to the fixed-point resolution */
     for (int t = 0; t < 1000; t++) {
         float sh = (float)(rng_uniform(&r) + 0.01), sl = (float)(rng_uniform(&r) * 20 + 0.01);
-        int32_t ah = (int32_t)rng_below(&r, 2000) - 1000, al = (int32_t)rng_below(&r, 20000) - 10000;
+        int32_t ah = (int32_t)rng_below(&r, 2000) - 1000,
+                al = (int32_t)rng_below(&r, 20000) - 10000;
         double want = ah + (double)al * sl / sh;
         double got = (double)quant_align(ah, al, sh, sl, 8, 4, 0) / 65536.0;
         assert_true(fabs(got - want) <= 1e-4 + 1e-6 * fabs(want));
@@ -113,8 +117,7 @@ static void test_tied_shift_equals_multiplier(void **state)
 
 /* Naive integer accumulators of a conv layer from weight and input codes. */
 static void naive_acc(const nn_layer *l, const quant_layer *ql, int high, const float *codes, int N,
-                      int64_t *ah, int64_t *al)
-{
+                      int64_t *ah, int64_t *al) {
     int kk = l->K * l->K;
     long cols = (long)N * l->Ho * l->Wo;
     for (int m = 0; m < l->M; m++)
@@ -125,12 +128,17 @@ static void naive_acc(const nn_layer *l, const quant_layer *ql, int high, const 
                     for (int c = 0; c < l->C; c++)
                         for (int kh = 0; kh < l->K; kh++)
                             for (int kw = 0; kw < l->K; kw++) {
-                                int hi = ho * l->stride - l->pad + kh, wi = wo * l->stride - l->pad + kw;
+                                int hi = ho * l->stride - l->pad + kh,
+                                    wi = wo * l->stride - l->pad + kw;
                                 if (hi < 0 || hi >= l->H || wi < 0 || wi >= l->W) continue;
                                 int p = kh * l->K + kw;
-                                int64_t v = (int64_t)ql->codes[((long)m * l->C + c) * kk + p] *
-                                            (int64_t)codes[(((long)c * N + n) * l->H + hi) * l->W + wi];
-                                if (ql->bits[(long)m * kk + p] == high) h += v; else lo += v;
+                                int64_t v =
+                                    (int64_t)ql->codes[((long)m * l->C + c) * kk + p] *
+                                    (int64_t)codes[(((long)c * N + n) * l->H + hi) * l->W + wi];
+                                if (ql->bits[(long)m * kk + p] == high)
+                                    h += v;
+                                else
+                                    lo += v;
                             }
                     long j = ((long)n * l->Ho + ho) * l->Wo + wo;
                     ah[m * cols + j] = h;
@@ -138,8 +146,7 @@ static void naive_acc(const nn_layer *l, const quant_layer *ql, int high, const 
                 }
 }
 
-static void test_integer_path_equals_fake_quant(void **state)
-{
+static void test_integer_path_equals_fake_quant(void **state) {
     (void)state;
     cs_error err;
     data_opts dopt = {DATA_SYNTHETIC, "", 0, 0, 3, {3, 12, 10, 128, 64}};
@@ -160,7 +167,8 @@ static void test_integer_path_equals_fake_quant(void **state)
         rng_stream r;
         rng_init(&r, 10 + (uint64_t)tie, RNG_TEST, 0);
         for (long s = 0; s < n_strips; s++) bits[s] = rng_uniform(&r) < 0.6 ? 4 : 8;
-        quant_opts o = {8, 4, QUANT_GRAN_FILTER, QUANT_CLIP_MSE, 8, QUANT_ACT_MAX, 99.9, 64, tie, {0}};
+        quant_opts o = {8,   4,  QUANT_GRAN_FILTER, QUANT_CLIP_MSE, 8, QUANT_ACT_MAX, 99.9, 64,
+                        tie, {0}};
         quant_net qn;
         assert_int_equal(quant_build(&net, bits, &o, &qnet, &qn, &err), CS_OK);
         float *x = malloc(sizeof(float) * 32 * 3 * 144);
@@ -184,12 +192,17 @@ static void test_integer_path_equals_fake_quant(void **state)
         /* accumulators of a middle conv layer, integer path vs naive */
         const nn_layer *l = &qnet.layers[qnet.qlayer[5]];
         long n_in = (long)l->C * l->H * l->W * 32, cols = 32L * l->Ho * l->Wo;
-        float *qin = malloc(sizeof(float) * (size_t)n_in), *codes = malloc(sizeof(float) * (size_t)n_in);
+        float *qin = malloc(sizeof(float) * (size_t)n_in),
+              *codes = malloc(sizeof(float) * (size_t)n_in);
         nn_quantize_values(&qn.acts[5], qnet.x[l->in], qin, n_in);
         for (long i = 0; i < n_in; i++) codes[i] = roundf(qin[i] / qn.acts[5].scale);
-        int32_t *ah = malloc(sizeof(int32_t) * (size_t)(l->M * cols)), *al = malloc(sizeof(int32_t) * (size_t)(l->M * cols));
-        int64_t *nh = malloc(sizeof(int64_t) * (size_t)(l->M * cols)), *nl = malloc(sizeof(int64_t) * (size_t)(l->M * cols));
-        assert_int_equal(quant_layer_accumulators(&qnet, l, &qn.layers[5], &qn.acts[5], qin, ah, al, &err), CS_OK);
+        int32_t *ah = malloc(sizeof(int32_t) * (size_t)(l->M * cols)),
+                *al = malloc(sizeof(int32_t) * (size_t)(l->M * cols));
+        int64_t *nh = malloc(sizeof(int64_t) * (size_t)(l->M * cols)),
+                *nl = malloc(sizeof(int64_t) * (size_t)(l->M * cols));
+        assert_int_equal(
+            quant_layer_accumulators(&qnet, l, &qn.layers[5], &qn.acts[5], qin, ah, al, &err),
+            CS_OK);
         naive_acc(l, &qn.layers[5], 8, codes, 32, nh, nl);
         for (long i = 0; i < l->M * cols; i++) {
             assert_true(ah[i] == nh[i]);
@@ -213,8 +226,8 @@ static void test_integer_path_equals_fake_quant(void **state)
             num += (intl[i] - fake[i]) * (intl[i] - fake[i]);
             den += fake[i] * fake[i];
         }
-        printf("tie_scales %d: first layer normalised difference %.2e, logits %.2e\n", tie,
-               worst, sqrt(num / den));
+        printf("tie_scales %d: first layer normalised difference %.2e, logits %.2e\n", tie, worst,
+               sqrt(num / den));
         assert_true(worst < 1e-5);
         free(fake0);
         for (int i = 0; i < 32; i++) {
@@ -225,7 +238,8 @@ static void test_integer_path_equals_fake_quant(void **state)
             }
             assert_int_equal(a, b);
         }
-        free(qin), free(codes), free(ah), free(al), free(nh), free(nl), free(fake), free(x), free(bits);
+        free(qin), free(codes), free(ah), free(al), free(nh), free(nl), free(fake), free(x),
+            free(bits);
         quant_net_free(&qn);
         nn_free(&net);
         nn_free(&qnet);
@@ -233,8 +247,7 @@ static void test_integer_path_equals_fake_quant(void **state)
     data_free(&d);
 }
 
-static void test_exclude_unknown_layer_is_input_error(void **state)
-{
+static void test_exclude_unknown_layer_is_input_error(void **state) {
     (void)state;
     cs_error err;
     nn_net net;
@@ -252,8 +265,7 @@ static void test_exclude_unknown_layer_is_input_error(void **state)
     nn_free(&net);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantizer_properties),
         cmocka_unit_test(test_assign_by_cr_and_tau),

@@ -17,8 +17,7 @@
  * random factor), so activations stay of order one through deep networks: with arbitrary
  * statistics they grow to ~1e2, and float32 / float64 then disagree on the sign of ReLU
  * inputs near zero, which says nothing about the code. */
-static void randomize_bn(nn_net *net, uint64_t seed, const float *x, int n)
-{
+static void randomize_bn(nn_net *net, uint64_t seed, const float *x, int n) {
     for (int i = 0; i < net->n_params; i++) {
         nn_param *p = &net->params[i];
         if (net->layers[p->layer].kind != NN_BN) continue;
@@ -48,8 +47,7 @@ static void randomize_bn(nn_net *net, uint64_t seed, const float *x, int n)
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 9) {
         fprintf(stderr, "usage: nn_dump ARCH WIDTH IN_C SIZE CLASSES BATCH SEED OUT_PREFIX\n");
         return 2;

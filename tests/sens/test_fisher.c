@@ -21,8 +21,7 @@ typedef struct fixture {
 
 static const fim_opts GRAM = {FIM_GRAM, FIM_LABELS_TRUE, 48, 0, 16, 2};
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
     cs_error err;
     data_opts o = {DATA_SYNTHETIC, "", 0, 0, 3, {1, 8, 10, 256, 64}};
@@ -40,8 +39,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     fixture *f = *state;
     nn_free(&f->a);
     nn_free(&f->b);
@@ -51,8 +49,7 @@ static int teardown(void **state)
 }
 
 /* Explicit F = (1/N) sum_n g_n g_n^T from an N x P gradient matrix (double, P x P). */
-static double *explicit_fisher(const fim_state *s)
-{
+static double *explicit_fisher(const fim_state *s) {
     long P = s->dim, N = s->n;
     double *F = calloc((size_t)(P * P), sizeof(double));
     for (long n = 0; n < N; n++) {
@@ -63,19 +60,21 @@ static double *explicit_fisher(const fim_state *s)
     return F;
 }
 
-static void test_per_sample_gradients_match_reference(void **state)
-{
+static void test_per_sample_gradients_match_reference(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     fim_state s;
     cs_error err;
     assert_int_equal(fim_compute(&f->a, &f->train, &GRAM, &comm, &s, &err), CS_OK);
     tiny_ref t = tiny_ref_shape(1, 4, 8, 8, 10);
-    double *p = malloc(sizeof(double) * (size_t)t.total), *g = malloc(sizeof(double) * (size_t)t.total);
+    double *p = malloc(sizeof(double) * (size_t)t.total),
+           *g = malloc(sizeof(double) * (size_t)t.total);
     for (long j = 0; j < t.total; j++) p[j] = f->a.pblock[j];
     /* the samples fim_compute used: the same seeded subset */
     long *idx = malloc(sizeof(long) * (size_t)f->train.n), n = 0;
-    assert_int_equal(data_subset(&f->train, GRAM.samples, (uint64_t)GRAM.seed, RNG_FISHER, idx, &n, &err), CS_OK);
+    assert_int_equal(
+        data_subset(&f->train, GRAM.samples, (uint64_t)GRAM.seed, RNG_FISHER, idx, &n, &err),
+        CS_OK);
     float x[64];
     double xd[64], worst = 0;
     for (long i = 0; i < n; i++) {
@@ -97,8 +96,7 @@ static void test_per_sample_gradients_match_reference(void **state)
     fim_free(&s);
 }
 
-static void test_gram_and_diag_distances_equal_explicit_matrices(void **state)
-{
+static void test_gram_and_diag_distances_equal_explicit_matrices(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     fim_state ga, gb, da, db;
@@ -128,14 +126,13 @@ static void test_gram_and_diag_distances_equal_explicit_matrices(void **state)
            want_diag);
     assert_true(fabs(got - want) <= 1e-6 * want);
     assert_true(fabs(got_diag - want_diag) <= 1e-6 * want_diag);
-    assert_true(want > 1e-3);                          /* the perturbation is visible */
-    assert_true(fim_distance(&ga, &ga) < 1e-6);        /* a model is at distance 0 from itself */
+    assert_true(want > 1e-3);                   /* the perturbation is visible */
+    assert_true(fim_distance(&ga, &ga) < 1e-6); /* a model is at distance 0 from itself */
     free(Fa), free(Fb);
     fim_free(&ga), fim_free(&gb), fim_free(&da), fim_free(&db);
 }
 
-static void test_sketch_approximates_exact_distance(void **state)
-{
+static void test_sketch_approximates_exact_distance(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     fim_opts sk = GRAM;
@@ -154,8 +151,7 @@ static void test_sketch_approximates_exact_distance(void **state)
     fim_free(&ea), fim_free(&eb), fim_free(&sa), fim_free(&sb);
 }
 
-static void test_too_many_samples_is_an_input_error(void **state)
-{
+static void test_too_many_samples_is_an_input_error(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     fim_opts o = GRAM;
@@ -166,8 +162,7 @@ static void test_too_many_samples_is_an_input_error(void **state)
     assert_non_null(strstr(err.msg, "fim.samples"));
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_sample_gradients_match_reference),
         cmocka_unit_test(test_gram_and_diag_distances_equal_explicit_matrices),

@@ -26,8 +26,7 @@ typedef struct fixture {
 static const sens_opts BASE = {SENS_HUTCHINSON, SENS_PART_LAYER, 64, 64, 2000, 2000, 1e-12, 5};
 
 /* The mean loss gradient over the calibration set, in double. */
-static void mean_grad(const fixture *f, const double *p, const double *xs, double *g)
-{
+static void mean_grad(const fixture *f, const double *p, const double *xs, double *g) {
     double *gi = malloc(sizeof(double) * (size_t)f->ref.total);
     memset(g, 0, sizeof(double) * (size_t)f->ref.total);
     long pix = (long)f->train.c * f->train.h * f->train.w;
@@ -38,8 +37,7 @@ static void mean_grad(const fixture *f, const double *p, const double *xs, doubl
     free(gi);
 }
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
     cs_error err;
     data_opts o = {DATA_SYNTHETIC, "", 0, 0, 3, {1, 8, 10, 256, 64}};
@@ -85,8 +83,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     fixture *f = *state;
     nn_free(&f->net);
     data_free(&f->train);
@@ -96,8 +93,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static void test_exact_traces_within_three_standard_errors(void **state)
-{
+static void test_exact_traces_within_three_standard_errors(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     sens_result r;
@@ -120,8 +116,7 @@ static void test_exact_traces_within_three_standard_errors(void **state)
     sens_result_free(&r);
 }
 
-static void test_layer_partition_has_lower_variance(void **state)
-{
+static void test_layer_partition_has_lower_variance(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     sens_opts lo = BASE, mo = BASE;
@@ -143,8 +138,7 @@ static void test_layer_partition_has_lower_variance(void **state)
     sens_result_free(&b);
 }
 
-static void test_stopping_rule(void **state)
-{
+static void test_stopping_rule(void **state) {
     fixture *f = *state;
     cs_comm comm = comm_serial();
     sens_opts o = BASE;
@@ -168,8 +162,7 @@ static void test_stopping_rule(void **state)
     sens_result_free(&r);
 }
 
-static void test_calibration_larger_than_data_is_an_input_error(void **state)
-{
+static void test_calibration_larger_than_data_is_an_input_error(void **state) {
     fixture *f = *state;
     sens_opts o = BASE;
     o.calib_samples = 100000;
@@ -179,8 +172,7 @@ static void test_calibration_larger_than_data_is_an_input_error(void **state)
     assert_non_null(strstr(err.msg, "exceeds the 256 images"));
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_traces_within_three_standard_errors),
         cmocka_unit_test(test_layer_partition_has_lower_variance),

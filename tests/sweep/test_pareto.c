@@ -11,8 +11,7 @@
 
 #include "sweep/sweep.h"
 
-static sweep_row pt(long index, double top1, double energy, double latency)
-{
+static sweep_row pt(long index, double top1, double energy, double latency) {
     sweep_row r;
     memset(&r, 0, sizeof r);
     r.index = index;
@@ -23,18 +22,17 @@ static sweep_row pt(long index, double top1, double energy, double latency)
     return r;
 }
 
-static void test_front_with_ties_and_duplicates(void **state)
-{
+static void test_front_with_ties_and_duplicates(void **state) {
     (void)state;
     sweep_row rows[8] = {
-        pt(4, 92, 2.0, 5), /* B */
-        pt(0, 90, 1.0, 9), /* A */
-        pt(2, 91, 3.0, 1), /* dominated in energy by B; best latency */
-        pt(3, 92, 2.0, 6), /* a duplicate of B in energy: index 4 stays? no, lowest index 3 */
-        pt(5, 85, 1.0, 2), /* same energy as A, lower top-1: dominated */
-        pt(6, 95, 8.0, 8), /* the most accurate */
-        pt(7, NAN, 0.5, 1),/* not computed: ignored */
-        pt(8, 99, 0.1, 1), /* not done: ignored */
+        pt(4, 92, 2.0, 5),  /* B */
+        pt(0, 90, 1.0, 9),  /* A */
+        pt(2, 91, 3.0, 1),  /* dominated in energy by B; best latency */
+        pt(3, 92, 2.0, 6),  /* a duplicate of B in energy: index 4 stays? no, lowest index 3 */
+        pt(5, 85, 1.0, 2),  /* same energy as A, lower top-1: dominated */
+        pt(6, 95, 8.0, 8),  /* the most accurate */
+        pt(7, NAN, 0.5, 1), /* not computed: ignored */
+        pt(8, 99, 0.1, 1),  /* not done: ignored */
     };
     rows[7].status = 0;
     long front[8];
@@ -57,10 +55,10 @@ static void test_front_with_ties_and_duplicates(void **state)
     assert_true(ref_top1 == 85 && fabs(ref_cost - 8.8) < 1e-12);
 }
 
-static void test_front_does_not_depend_on_row_order(void **state)
-{
+static void test_front_does_not_depend_on_row_order(void **state) {
     (void)state;
-    sweep_row a[5] = {pt(0, 90, 1, 1), pt(1, 90, 1, 1), pt(2, 93, 2, 2), pt(3, 93, 2, 2), pt(4, 80, 3, 3)};
+    sweep_row a[5] = {pt(0, 90, 1, 1), pt(1, 90, 1, 1), pt(2, 93, 2, 2), pt(3, 93, 2, 2),
+                      pt(4, 80, 3, 3)};
     sweep_row b[5] = {a[3], a[2], a[4], a[1], a[0]};
     long fa[5], fb[5];
     long na = sweep_pareto(a, 5, 0, fa), nb = sweep_pareto(b, 5, 0, fb);
@@ -73,8 +71,7 @@ static void test_front_does_not_depend_on_row_order(void **state)
     assert_true(sweep_hypervolume(a, fa, 0, 0, 0, 1) == 0);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_front_with_ties_and_duplicates),
         cmocka_unit_test(test_front_does_not_depend_on_row_order),
