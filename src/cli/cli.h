@@ -5,6 +5,7 @@
 #define CS_CLI_H
 
 #include "base/base.h"
+#include "base/comm.h"
 #include "io/config.h"
 
 #define CLI_MAX_SETS 64
@@ -71,6 +72,18 @@ int cli_load_config(const char *cmd, const cli_opts *o, cs_config *cfg);
 
 /* The same for MPI runs: every rank loads, only rank 0 prints an error. */
 int cli_load_config_rank(const char *cmd, const cli_opts *o, cs_config *cfg, int rank);
+
+/* A command that loads a config and may run on several MPI ranks: cli_run_job parses the
+ * options, handles --help, starts MPI, loads the config on every rank (errors printed once),
+ * allocates the job (zeroed, `size` bytes), runs it, prints its error once, frees it and
+ * stops MPI. Returns the exit code. */
+typedef struct cli_job {
+    size_t size;
+    int (*run)(void *job, cs_config *cfg, cs_comm *comm, const cli_opts *o, cs_error *err);
+    void (*free)(void *job);
+} cli_job;
+
+int cli_run_job(const char *cmd, int argc, char **argv, unsigned allowed, const cli_job *job);
 
 /* Show the command's --help text. */
 int cli_help(const char *cmd);

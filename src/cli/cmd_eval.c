@@ -177,35 +177,26 @@ static int run_eval(eval_job *j, cs_error *err) {
     return CS_OK;
 }
 
-int cmd_eval(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse("eval", argc, argv,
-                       OPT_CONFIG | OPT_SET | OPT_JSON | OPT_CR | OPT_METHOD | OPT_FUNCTIONAL |
-                           OPT_NO_CACHE | OPT_QUIET | OPT_SENS | OPT_INTEGER,
-                       &o);
-    if (rc) return rc;
-    if (o.help) return cli_help("eval");
-    if (o.n_positional) return cli_usage_error("eval", "unexpected argument '%s'", o.positional[0]);
-    eval_job *j = cs_alloc(1, sizeof *j, NULL);
-    cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
-    cs_error err;
-    cs_error_clear(&err);
-    if (!j || !cfg || mpi_comm_start(&argc, &argv, &j->comm, &err) != CS_OK) {
-        free(j);
-        free(cfg);
-        return cli_error("eval", &err);
-    }
-    rc = cli_load_config_rank("eval", &o, cfg, j->comm.rank);
-    if (rc == 0) {
-        j->cfg = cfg;
-        j->o = &o;
-        if (run_eval(j, &err) != CS_OK) rc = cli_error_rank("eval", j->comm.rank, &err);
-    }
+static int eval_job_run(void *job, cs_config *cfg, cs_comm *comm, const cli_opts *o,
+                        cs_error *err) {
+    eval_job *j = job;
+    j->cfg = cfg;
+    j->comm = *comm;
+    j->o = o;
+    return run_eval(j, err);
+}
+
+static void eval_free(void *job) {
+    eval_job *j = job;
     pipeline_close(&j->p);
     free(j->bits);
     free(j->layers);
-    free(j);
-    free(cfg);
-    mpi_comm_stop();
-    return rc;
+}
+
+int cmd_eval(int argc, char **argv) {
+    static const cli_job job = {sizeof(eval_job), eval_job_run, eval_free};
+    return cli_run_job("eval", argc, argv,
+                       OPT_CONFIG | OPT_SET | OPT_JSON | OPT_CR | OPT_METHOD | OPT_FUNCTIONAL |
+                           OPT_NO_CACHE | OPT_QUIET | OPT_SENS | OPT_INTEGER,
+                       &job);
 }

@@ -87,33 +87,23 @@ static int run_sens(sens_run *s, const cli_opts *o, cs_error *err) {
     return CS_OK;
 }
 
-int cmd_sens(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse(
-        "sens", argc, argv,
-        OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_NO_CACHE | OPT_QUIET | OPT_SENS, &o);
-    if (rc) return rc;
-    if (o.help) return cli_help("sens");
-    if (o.n_positional) return cli_usage_error("sens", "unexpected argument '%s'", o.positional[0]);
-    sens_run *s = cs_alloc(1, sizeof *s, NULL);
-    cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
-    cs_error err;
-    cs_error_clear(&err);
-    if (!s || !cfg || mpi_comm_start(&argc, &argv, &s->comm, &err) != CS_OK) {
-        free(s);
-        free(cfg);
-        return cli_error("sens", &err);
-    }
-    rc = cli_load_config_rank("sens", &o, cfg, s->comm.rank);
-    if (rc == 0) {
-        s->cfg = cfg;
-        if (run_sens(s, &o, &err) != CS_OK) rc = cli_error_rank("sens", s->comm.rank, &err);
-    }
+static int sens_job(void *job, cs_config *cfg, cs_comm *comm, const cli_opts *o, cs_error *err) {
+    sens_run *s = job;
+    s->cfg = cfg;
+    s->comm = *comm;
+    return run_sens(s, o, err);
+}
+
+static void sens_free(void *job) {
+    sens_run *s = job;
     sens_result_free(&s->res);
     nn_free(&s->net);
     data_free(&s->train);
-    free(s);
-    free(cfg);
-    mpi_comm_stop();
-    return rc;
+}
+
+int cmd_sens(int argc, char **argv) {
+    static const cli_job job = {sizeof(sens_run), sens_job, sens_free};
+    return cli_run_job(
+        "sens", argc, argv,
+        OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_NO_CACHE | OPT_QUIET | OPT_SENS, &job);
 }

@@ -281,36 +281,25 @@ static void job_free(sweep_job *j) {
     free(j->search_done);
 }
 
-int cmd_sweep(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse("sweep", argc, argv,
-                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_SHARD |
-                           OPT_NO_CACHE | OPT_QUIET | OPT_SENS,
-                       &o);
-    if (rc) return rc;
-    if (o.help) return cli_help("sweep");
-    if (o.n_positional)
-        return cli_usage_error("sweep", "unexpected argument '%s'", o.positional[0]);
-    sweep_job *j = cs_alloc(1, sizeof *j, NULL);
-    cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
-    cs_error err;
-    cs_error_clear(&err);
-    if (!j || !cfg || mpi_comm_start(&argc, &argv, &j->comm, &err) != CS_OK) {
-        free(j);
-        free(cfg);
-        return cli_error("sweep", &err);
-    }
+static int sweep_job_run(void *job, cs_config *cfg, cs_comm *comm, const cli_opts *o,
+                         cs_error *err) {
+    sweep_job *j = job;
+    j->cfg = cfg;
+    j->comm = *comm;
+    j->o = o;
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    rc = cli_load_config_rank("sweep", &o, cfg, j->comm.rank);
-    if (rc == 0) {
-        j->cfg = cfg;
-        j->o = &o;
-        if (run_sweep(j, &err) != CS_OK) rc = cli_error_rank("sweep", j->comm.rank, &err);
-    }
-    job_free(j);
-    free(j);
-    free(cfg);
-    mpi_comm_stop();
-    return rc;
+    return run_sweep(j, err);
+}
+
+static void sweep_free(void *job) {
+    job_free(job);
+}
+
+int cmd_sweep(int argc, char **argv) {
+    static const cli_job job = {sizeof(sweep_job), sweep_job_run, sweep_free};
+    return cli_run_job("sweep", argc, argv,
+                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_SHARD |
+                           OPT_NO_CACHE | OPT_QUIET | OPT_SENS,
+                       &job);
 }

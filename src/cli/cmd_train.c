@@ -251,37 +251,20 @@ static int run_training(trainer *t, const cli_opts *o, cs_error *err) {
     return CS_OK;
 }
 
+static int train_job(void *job, cs_config *cfg, cs_comm *comm, const cli_opts *o, cs_error *err) {
+    trainer *t = job;
+    t->cfg = cfg;
+    t->comm = *comm;
+    t->quiet = o->quiet;
+    return run_training(t, o, err);
+}
+
+static void train_free(void *job) {
+    trainer_free(job);
+}
+
 int cmd_train(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse("train", argc, argv,
-                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_QUIET, &o);
-    if (rc) return rc;
-    if (o.help) return cli_help("train");
-    if (o.n_positional)
-        return cli_usage_error("train", "unexpected argument '%s'", o.positional[0]);
-    trainer *t = cs_alloc(1, sizeof *t, NULL);
-    cs_config *cfg = cs_alloc(1, sizeof *cfg, NULL);
-    if (!t || !cfg) {
-        free(t);
-        free(cfg);
-        return 1;
-    }
-    cs_error err;
-    cs_error_clear(&err);
-    if (mpi_comm_start(&argc, &argv, &t->comm, &err) != CS_OK) {
-        free(t);
-        free(cfg);
-        return cli_error("train", &err);
-    }
-    rc = cli_load_config_rank("train", &o, cfg, t->comm.rank);
-    if (rc == 0) {
-        t->cfg = cfg;
-        t->quiet = o.quiet;
-        if (run_training(t, &o, &err) != CS_OK) rc = cli_error_rank("train", t->comm.rank, &err);
-    }
-    trainer_free(t);
-    free(t);
-    free(cfg);
-    mpi_comm_stop();
-    return rc;
+    static const cli_job job = {sizeof(trainer), train_job, train_free};
+    return cli_run_job("train", argc, argv,
+                       OPT_CONFIG | OPT_OUTPUT | OPT_SET | OPT_JSON | OPT_RESUME | OPT_QUIET, &job);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sweep/mpi_comm.h"
 
 int cli_exit_code(int status) {
     return status == CS_OK ? 0 : status == CS_ERR_INPUT ? 2 : 1;
@@ -215,4 +216,30 @@ int cli_load_config_rank(const char *cmd, const cli_opts *o, cs_config *cfg, int
 
 int cli_load_config(const char *cmd, const cli_opts *o, cs_config *cfg) {
     return cli_load_config_rank(cmd, o, cfg, 0);
+}
+
+int cli_run_job(const char *cmd, int argc, char **argv, unsigned allowed, const cli_job *job) {
+    cli_opts o;
+    int rc = cli_parse(cmd, argc, argv, allowed, &o);
+    if (rc) return rc;
+    if (o.help) return cli_help(cmd);
+    if (o.n_positional) return cli_usage_error(cmd, "unexpected argument '%s'", o.positional[0]);
+    cs_error err;
+    cs_error_clear(&err);
+    void *state = cs_alloc(1, job->size, &err);
+    cs_config *cfg = cs_alloc(1, sizeof *cfg, &err);
+    cs_comm comm;
+    if (!state || !cfg || mpi_comm_start(&argc, &argv, &comm, &err) != CS_OK) {
+        free(state);
+        free(cfg);
+        return cli_error(cmd, &err);
+    }
+    rc = cli_load_config_rank(cmd, &o, cfg, comm.rank);
+    if (rc == 0 && job->run(state, cfg, &comm, &o, &err) != CS_OK)
+        rc = cli_error_rank(cmd, comm.rank, &err);
+    job->free(state);
+    free(state);
+    free(cfg);
+    mpi_comm_stop();
+    return rc;
 }

@@ -86,6 +86,16 @@ void linear_backward(nn_net *net, nn_layer *l, nn_pass *ps);
 void linear_rforward(nn_net *net, nn_layer *l, nn_pass *ps);
 void linear_rbackward(nn_net *net, nn_layer *l, nn_pass *ps);
 
+/* The four passes of every layer kind, indexed by nn_kind (a read-only table). */
+typedef struct nn_layer_ops {
+    void (*forward)(nn_net *net, nn_layer *l);
+    void (*backward)(nn_net *net, nn_layer *l, nn_pass *ps);
+    void (*rforward)(nn_net *net, nn_layer *l, nn_pass *ps);
+    void (*rbackward)(nn_net *net, nn_layer *l, nn_pass *ps);
+} nn_layer_ops;
+
+extern const nn_layer_ops NN_LAYER_OPS[];
+
 /* Accumulate src into a gradient buffer: store when it has not been written in this pass,
  * add otherwise; marks it written. */
 void grad_put(float *dst, const float *src, long n, unsigned char *set_flag);

@@ -5,6 +5,16 @@
 
 #include "nn/nn_internal.h"
 
+const nn_layer_ops NN_LAYER_OPS[] = {
+    [NN_CONV] = {conv_forward, conv_backward, conv_rforward, conv_rbackward},
+    [NN_BN] = {bn_forward, bn_backward, bn_rforward, bn_rbackward},
+    [NN_RELU] = {relu_forward, relu_backward, relu_rforward, relu_rbackward},
+    [NN_ADD] = {add_forward, add_backward, add_rforward, add_rbackward},
+    [NN_SHORTCUT_A] = {shortcut_forward, shortcut_backward, shortcut_rforward, shortcut_rbackward},
+    [NN_GAP] = {gap_forward, gap_backward, gap_rforward, gap_rbackward},
+    [NN_LINEAR] = {linear_forward, linear_backward, linear_rforward, linear_rbackward},
+};
+
 const float *pass_v(const nn_net *net, const nn_pass *ps, const nn_layer *l) {
     if (!ps->v || l->qidx < ps->q_first || l->qidx > ps->q_last) return NULL;
     return ps->v + (net->qoff[l->qidx] - net->qoff[ps->q_first]);
@@ -60,29 +70,7 @@ void nn_forward(nn_net *net, const float *x0, int n) {
             qlayer_forward(net, l);
             continue;
         }
-        switch (l->kind) {
-        case NN_CONV:
-            conv_forward(net, l);
-            break;
-        case NN_BN:
-            bn_forward(net, l);
-            break;
-        case NN_RELU:
-            relu_forward(net, l);
-            break;
-        case NN_ADD:
-            add_forward(net, l);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_forward(net, l);
-            break;
-        case NN_GAP:
-            gap_forward(net, l);
-            break;
-        case NN_LINEAR:
-            linear_forward(net, l);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].forward(net, l);
     }
 }
 
@@ -133,29 +121,7 @@ void nn_backward(nn_net *net, int want_weight_grads) {
         nn_layer *l = &net->layers[li];
         if (!ps.g_set[l->out]) continue;
         ps.need_input_grad = l->in != 0;
-        switch (l->kind) {
-        case NN_CONV:
-            conv_backward(net, l, &ps);
-            break;
-        case NN_BN:
-            bn_backward(net, l, &ps);
-            break;
-        case NN_RELU:
-            relu_backward(net, l, &ps);
-            break;
-        case NN_ADD:
-            add_backward(net, l, &ps);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_backward(net, l, &ps);
-            break;
-        case NN_GAP:
-            gap_backward(net, l, &ps);
-            break;
-        case NN_LINEAR:
-            linear_backward(net, l, &ps);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].backward(net, l, &ps);
     }
 }
 
@@ -167,29 +133,7 @@ void nn_rforward(nn_net *net, const float *v, int q_first, int q_last) {
     memset(ps.rx_set, 0, (size_t)net->n_tensors);
     for (int li = net->qlayer[q_first]; li < net->n_layers; li++) {
         nn_layer *l = &net->layers[li];
-        switch (l->kind) {
-        case NN_CONV:
-            conv_rforward(net, l, &ps);
-            break;
-        case NN_BN:
-            bn_rforward(net, l, &ps);
-            break;
-        case NN_RELU:
-            relu_rforward(net, l, &ps);
-            break;
-        case NN_ADD:
-            add_rforward(net, l, &ps);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_rforward(net, l, &ps);
-            break;
-        case NN_GAP:
-            gap_rforward(net, l, &ps);
-            break;
-        case NN_LINEAR:
-            linear_rforward(net, l, &ps);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].rforward(net, l, &ps);
     }
 }
 
@@ -221,29 +165,7 @@ void nn_rbackward(nn_net *net, const float *v, int q_first, int q_last, int use_
     for (int li = net->n_layers - 1; li >= stop; li--) {
         nn_layer *l = &net->layers[li];
         ps.need_input_grad = li > stop && l->in != 0;
-        switch (l->kind) {
-        case NN_CONV:
-            conv_rbackward(net, l, &ps);
-            break;
-        case NN_BN:
-            bn_rbackward(net, l, &ps);
-            break;
-        case NN_RELU:
-            relu_rbackward(net, l, &ps);
-            break;
-        case NN_ADD:
-            add_rbackward(net, l, &ps);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_rbackward(net, l, &ps);
-            break;
-        case NN_GAP:
-            gap_rbackward(net, l, &ps);
-            break;
-        case NN_LINEAR:
-            linear_rbackward(net, l, &ps);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].rbackward(net, l, &ps);
     }
 }
 

@@ -236,29 +236,7 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train) {
     /* forward */
     nn_layer *first = &net->layers[0];
     (void)first;
-    switch (l->kind) {
-    case NN_CONV:
-        conv_forward(net, l);
-        break;
-    case NN_BN:
-        bn_forward(net, l);
-        break;
-    case NN_RELU:
-        relu_forward(net, l);
-        break;
-    case NN_ADD:
-        add_forward(net, l);
-        break;
-    case NN_SHORTCUT_A:
-        shortcut_forward(net, l);
-        break;
-    case NN_GAP:
-        gap_forward(net, l);
-        break;
-    case NN_LINEAR:
-        linear_forward(net, l);
-        break;
-    }
+    NN_LAYER_OPS[l->kind].forward(net, l);
     t.ref(&r, x, w, y);
     to_double(net->x[l->out], buf, ny);
     double e_fwd = nerr(buf, y, ny);
@@ -280,29 +258,7 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train) {
     for (long i = 0; i < ny; i++) net->g[l->out][i] = (float)gy[i];
     ps.g_set[l->out] = 1;
     ps.want_wgrad = 1, ps.need_input_grad = 1;
-    switch (l->kind) {
-    case NN_CONV:
-        conv_backward(net, l, &ps);
-        break;
-    case NN_BN:
-        bn_backward(net, l, &ps);
-        break;
-    case NN_RELU:
-        relu_backward(net, l, &ps);
-        break;
-    case NN_ADD:
-        add_backward(net, l, &ps);
-        break;
-    case NN_SHORTCUT_A:
-        shortcut_backward(net, l, &ps);
-        break;
-    case NN_GAP:
-        gap_backward(net, l, &ps);
-        break;
-    case NN_LINEAR:
-        linear_backward(net, l, &ps);
-        break;
-    }
+    NN_LAYER_OPS[l->kind].backward(net, l, &ps);
     double got = 0;
     for (long i = 0; i < nx; i++) got += net->g[l->in][i] * d[i];
     for (long i = 0; i < nw; i++) got += l->gw[i] * dw[i];
@@ -321,29 +277,7 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train) {
         for (long i = 0; i < nw; i++) fv[i] = (float)v[i];
         ps.v = t.has_w ? fv : NULL;
         ps.q_first = ps.q_last = t.has_w ? l->qidx : -1;
-        switch (l->kind) {
-        case NN_CONV:
-            conv_rforward(net, l, &ps);
-            break;
-        case NN_BN:
-            bn_rforward(net, l, &ps);
-            break;
-        case NN_RELU:
-            relu_rforward(net, l, &ps);
-            break;
-        case NN_ADD:
-            add_rforward(net, l, &ps);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_rforward(net, l, &ps);
-            break;
-        case NN_GAP:
-            gap_rforward(net, l, &ps);
-            break;
-        case NN_LINEAR:
-            linear_rforward(net, l, &ps);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].rforward(net, l, &ps);
         for (long i = 0; i < nx; i++) tx[i] = x[i] + e * rx[i];
         for (long i = 0; i < nw; i++) tw[i] = w[i] + e * v[i];
         t.ref(&r, tx, tw, fd);
@@ -359,29 +293,7 @@ static void run_case(const char *kind, int C, int H, int W, int n, int train) {
         ps.rg_set[l->out] = 1;
         ps.use_g = 1;
         ps.hv = t.has_w ? fhv : NULL;
-        switch (l->kind) {
-        case NN_CONV:
-            conv_rbackward(net, l, &ps);
-            break;
-        case NN_BN:
-            bn_rbackward(net, l, &ps);
-            break;
-        case NN_RELU:
-            relu_rbackward(net, l, &ps);
-            break;
-        case NN_ADD:
-            add_rbackward(net, l, &ps);
-            break;
-        case NN_SHORTCUT_A:
-            shortcut_rbackward(net, l, &ps);
-            break;
-        case NN_GAP:
-            gap_rbackward(net, l, &ps);
-            break;
-        case NN_LINEAR:
-            linear_rbackward(net, l, &ps);
-            break;
-        }
+        NN_LAYER_OPS[l->kind].rbackward(net, l, &ps);
         got = 0;
         for (long i = 0; i < nx; i++) got += net->rg[l->in][i] * d[i];
         for (long i = 0; i < nw; i++) got += fhv[i] * dw[i];
