@@ -257,6 +257,9 @@ static int run_sweep(sweep_job *j, cs_error *err) {
     if ((rc = comm_agree(&j->comm, rc, err))) return rc;
     rc = sweep_run(&j->p.env, &plan, &sink, err);
     if (rc == CS_OK && j->comm.rank == 0) rc = results_write(j->out, &j->res, err);
+    if (rc == CS_OK && j->comm.rank == 0 && !j->o->quiet)
+        fprintf(stderr, "[sweep] candidate phase: %.1f s on %d rank(s) for %ld candidates\n",
+                cs_now() - j->t0, j->comm.size, j->res.n_rows - j->done_at_start);
     if ((rc = comm_agree(&j->comm, rc, err)) || j->comm.rank != 0) return rc;
     if (g_stop) {
         fprintf(stderr,

@@ -13,6 +13,7 @@
  * gradient gW[m][c][tap] = sum over images and q of gy(q) x(q + offset of tap) is a reduction
  * over the same grid, with gy laid out on the grid too (zero in the border columns).
  * AVX2 + FMA only, chosen at run time; other CPUs use the im2col path in conv.c. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
@@ -24,14 +25,20 @@
 #define CONV3_HAVE_KERNEL 0
 #endif
 
-#define C3_MB     4 /* output channels per block */
-#define C3_NV     3 /* vectors of 8 grid positions per tile */
-#define C3_TILE   (8 * C3_NV)
-#define C3_MAX_CH 32 /* wider layers: im2col + OpenBLAS wins (its kernel is closer to peak) */
+#define C3_MAX_TILE 48 /* grid positions per tile, largest variant */
+#define C3_MAX_CH   32 /* wider layers: im2col + OpenBLAS wins (its kernel is closer to peak) */
+
+/* A register-tile variant: mb output channels x tile grid positions. AVX-512 (32 registers)
+ * holds 8 x 48 accumulators, so each input load feeds 8 FMAs and each weight broadcast 3;
+ * AVX2 (16 registers) holds 4 x 24. */
+typedef struct c3_variant {
+    int mb, tile;
+    void (*kernel)(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc);
+} c3_variant;
 
 long conv3x3_grid_floats(int C, int N, int H, int W) {
     /* the last tile of the last image may read up to a tile plus two rows past its end */
-    return (long)C * N * (H + 2) * (W + 2) + C3_TILE + 2L * (W + 2) + 8;
+    return (long)C * N * (H + 2) * (W + 2) + C3_MAX_TILE + 2L * (W + 2) + 16;
 }
 
 int conv3x3_chunk(int C, int N, int H, int W) {
@@ -41,17 +48,13 @@ int conv3x3_chunk(int C, int N, int H, int W) {
     return n < 1 ? 1 : n > N ? N : (int)n;
 }
 
+static const c3_variant *c3_pick(void);
+
 int conv3x3_usable(const nn_layer *l) {
-#if CONV3_HAVE_KERNEL
     if (l->kind != NN_CONV || l->K != 3 || l->stride != 1 || l->pad != 1) return 0;
-    if (l->M % C3_MB != 0 || l->C % C3_MB != 0) return 0;
     if (l->C > C3_MAX_CH || l->M > C3_MAX_CH) return 0;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    (void)l;
-    return 0;
-#endif
+    const c3_variant *v = c3_pick();
+    return v && l->M % v->mb == 0 && l->C % v->mb == 0;
 }
 
 void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid) {
@@ -82,23 +85,25 @@ void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *pa
             for (int t = 0; t < 9; t++) {
                 float v =
                     transpose ? w[((long)c * C + m) * 9 + (8 - t)] : w[((long)m * C + c) * 9 + t];
-                long blk = m / C3_MB;
-                packed[((blk * Ci + c) * 9 + t) * C3_MB + m % C3_MB] = v;
+                int mb = c3_pick()->mb;
+                long blk = m / mb;
+                packed[((blk * Ci + c) * 9 + t) * mb + m % mb] = v;
             }
 }
 
 #if CONV3_HAVE_KERNEL
 /* Store the valid positions of one tile (C3_MB channels x nq grid positions from q0),
  * row segment by row segment: the two border columns of each grid row are dropped. */
-static void tile_store(const float *acc, int q0, int nq, int W, float *y0, long ystride, int add) {
+static void tile_store(const float *acc, int mbn, int tile, int q0, int nq, int W, float *y0,
+                       long ystride, int add) {
     int gw = W + 2, h = q0 / gw, w = q0 - h * gw;
     for (int i = 0; i < nq;) {
         int run = W - w; /* valid outputs left in this grid row */
         if (run > nq - i) run = nq - i;
         if (run > 0) {
             long o = (long)h * W + w;
-            for (int mb = 0; mb < C3_MB; mb++) {
-                const float *a = acc + mb * C3_TILE + i;
+            for (int mb = 0; mb < mbn; mb++) {
+                const float *a = acc + mb * tile + i;
                 float *dst = y0 + mb * ystride + o;
                 if (add)
                     for (int k = 0; k < run; k++) dst[k] += a[k];
@@ -116,13 +121,13 @@ static void tile_store(const float *acc, int q0, int nq, int W, float *y0, long 
 }
 
 __attribute__((target("avx2,fma"))) static void
-tile_kernel(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc) {
+tile_kernel_avx2(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
     __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
     for (int c = 0; c < Cin; c++) {
         const float *g = grid + c * cstride;
         for (int kh = 0; kh < 3; kh++)
-            for (int kw = 0; kw < 3; kw++, wp += C3_MB) {
+            for (int kw = 0; kw < 3; kw++, wp += 4) {
                 const float *p = g + kh * gw + kw;
                 __m256 x0 = _mm256_loadu_ps(p), x1 = _mm256_loadu_ps(p + 8);
                 __m256 x2 = _mm256_loadu_ps(p + 16);
@@ -272,21 +277,69 @@ void conv3x3_wgrad(const float *gyg, const float *xg, int C, int M, int nc, int 
 void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W, const float *wp,
                  int Mout, float *y, int add) {
 #if CONV3_HAVE_KERNEL
-    int gw = W + 2;
+    const c3_variant *v = c3_pick();
+    int gw = W + 2, mb = v->mb, tile = v->tile;
     long gimg = (long)(H + 2) * gw, hw = (long)H * W, cstride = (long)(n1 - n0) * gimg;
     int nq_img = H * gw; /* grid positions holding outputs (two per row are dropped) */
-    float acc[C3_MB * C3_TILE];
+    float acc[8 * C3_MAX_TILE] __attribute__((aligned(64)));
     for (int n = n0; n < n1; n++)
-        for (int q0 = 0; q0 < nq_img; q0 += C3_TILE) {
-            int nq = nq_img - q0 < C3_TILE ? nq_img - q0 : C3_TILE;
+        for (int q0 = 0; q0 < nq_img; q0 += tile) {
+            int nq = nq_img - q0 < tile ? nq_img - q0 : tile;
             const float *g = grid + (n - n0) * gimg + q0;
-            for (int m0 = 0; m0 < Mout; m0 += C3_MB) {
-                tile_kernel(g, cstride, Cin, gw, wp + (long)(m0 / C3_MB) * Cin * 9 * C3_MB, acc);
-                tile_store(acc, q0, nq, W, y + ((long)m0 * N + n) * hw, (long)N * hw, add);
+            for (int m0 = 0; m0 < Mout; m0 += mb) {
+                v->kernel(g, cstride, Cin, gw, wp + (long)(m0 / mb) * Cin * 9 * mb, acc);
+                tile_store(acc, mb, tile, q0, nq, W, y + ((long)m0 * N + n) * hw, (long)N * hw,
+                           add);
             }
         }
 #else
     (void)grid, (void)Cin, (void)n0, (void)n1, (void)N, (void)H, (void)W, (void)wp, (void)Mout;
     (void)y, (void)add;
 #endif
+}
+
+#if CONV3_HAVE_KERNEL
+/* 8 output channels x 48 grid positions (three zmm vectors) on AVX-512. */
+__attribute__((target("avx512f"))) static void
+tile_kernel_avx512(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc) {
+    __m512 a[8][3];
+    for (int i = 0; i < 8; i++) a[i][0] = a[i][1] = a[i][2] = _mm512_setzero_ps();
+    for (int c = 0; c < Cin; c++) {
+        const float *g = grid + c * cstride;
+        for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++, wp += 8) {
+                const float *p = g + kh * gw + kw;
+                __m512 x0 = _mm512_loadu_ps(p), x1 = _mm512_loadu_ps(p + 16);
+                __m512 x2 = _mm512_loadu_ps(p + 32);
+                for (int i = 0; i < 8; i++) {
+                    __m512 w = _mm512_set1_ps(wp[i]);
+                    a[i][0] = _mm512_fmadd_ps(w, x0, a[i][0]);
+                    a[i][1] = _mm512_fmadd_ps(w, x1, a[i][1]);
+                    a[i][2] = _mm512_fmadd_ps(w, x2, a[i][2]);
+                }
+            }
+    }
+    for (int i = 0; i < 8; i++) {
+        _mm512_storeu_ps(acc + i * 48, a[i][0]);
+        _mm512_storeu_ps(acc + i * 48 + 16, a[i][1]);
+        _mm512_storeu_ps(acc + i * 48 + 32, a[i][2]);
+    }
+}
+
+static const c3_variant C3_AVX512 = {8, 48, tile_kernel_avx512};
+static const c3_variant C3_AVX2 = {4, 24, tile_kernel_avx2};
+#endif
+
+/* The widest variant this CPU runs, or NULL. CIMSWEEP_CONV3 = avx2 | off narrows the choice
+ * (for benchmarks and for comparing the paths). */
+static const c3_variant *c3_pick(void) {
+#if CONV3_HAVE_KERNEL
+    const char *env = getenv("CIMSWEEP_CONV3");
+    if (env && strcmp(env, "off") == 0) return NULL;
+    int only_avx2 = env && strcmp(env, "avx2") == 0;
+    __builtin_cpu_init();
+    if (!only_avx2 && __builtin_cpu_supports("avx512f")) return &C3_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &C3_AVX2;
+#endif
+    return NULL;
 }
