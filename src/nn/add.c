@@ -21,6 +21,13 @@ static void add_back(nn_net *net, nn_layer *l, float **grad, unsigned char *set)
     long n = net_numel(net, l->out, net->n);
     const float *y = net->x[l->out], *dy = grad[l->out];
     int inputs[2] = {l->in, l->in2};
+    if (l->relu && !set[l->in] && !set[l->in2]) {
+        /* the usual case: both inputs get the same masked gradient first - mask once */
+        relu_mask(y, dy, grad[l->in], n);
+        memcpy(grad[l->in2], grad[l->in], sizeof(float) * (size_t)n);
+        set[l->in] = set[l->in2] = 1;
+        return;
+    }
     for (int k = 0; k < 2; k++) {
         float *d = grad[inputs[k]];
         unsigned char *s = &set[inputs[k]];

@@ -86,14 +86,18 @@ static const float *conv_col(const nn_net *net, const nn_layer *l, const float *
     return ws;
 }
 
-/* out (+)= direct 3x3 convolution of src (Cin channels) with packed weights (Mout outputs). */
-static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *src, int Cin, int Mout,
-                          float *out, int add) {
-    int n = net->n, chunk = conv3x3_chunk(Cin, n, l->H, l->W);
+/* out (+)= direct 3x3 convolution of the nsrc inputs src[k] (Cin channels each, stacked)
+ * with weights packed for them (Mout outputs). */
+static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *const *src, int nsrc,
+                          int Cin, int Mout, float *out, int add) {
+    int n = net->n, chunk = conv3x3_chunk(nsrc * Cin, n, l->H, l->W);
+    long gimg = (long)(l->H + 2) * (l->W + 2);
     for (int n0 = 0; n0 < n; n0 += chunk) {
         int n1 = n0 + chunk < n ? n0 + chunk : n;
-        conv3x3_to_grid(src, Cin, n, l->H, l->W, n0, n1, net->grid);
-        conv3x3_run(net->grid, Cin, n0, n1, n, l->H, l->W, net->wpack, Mout, out, add);
+        for (int k = 0; k < nsrc; k++)
+            conv3x3_to_grid(src[k], Cin, n, l->H, l->W, n0, n1,
+                            net->grid + (long)k * Cin * (n1 - n0) * gimg);
+        conv3x3_run(net->grid, nsrc * Cin, n0, n1, n, l->H, l->W, net->wpack, Mout, out, add);
     }
 }
 
@@ -101,8 +105,9 @@ static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *src, int 
 static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const float *src, float *out,
                        float beta) {
     if (conv3x3_usable(l)) {
-        conv3x3_pack_weights(A, l->M, l->C, 0, net->wpack);
-        conv3x3_apply(net, l, src, l->C, l->M, out, beta != 0.0f);
+        const float *w[1] = {A};
+        conv3x3_pack_weights(w, 1, l->M, l->C, 0, net->wpack);
+        conv3x3_apply(net, l, &src, 1, l->C, l->M, out, beta != 0.0f);
         return;
     }
     int n = net->n, ckk = l->C * l->K * l->K;
@@ -153,12 +158,10 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
     if (conv3x3_usable(l)) {
         /* stride 1: gx = conv(bordered dy, W transposed and flipped) */
-        conv3x3_pack_weights(A, l->M, l->C, 1, net->wpack);
-        conv3x3_apply(net, l, dy, l->M, l->C, dx, *set);
-        if (A2) {
-            conv3x3_pack_weights(A2, l->M, l->C, 1, net->wpack);
-            conv3x3_apply(net, l, dy2, l->M, l->C, dx, 1);
-        }
+        /* with a second term, one conv over the stacked (dy, dy2) */
+        const float *w[2] = {A, A2}, *in[2] = {dy, dy2};
+        conv3x3_pack_weights(w, A2 ? 2 : 1, l->M, l->C, 1, net->wpack);
+        conv3x3_apply(net, l, in, A2 ? 2 : 1, l->M, l->C, dx, *set);
         *set = 1;
         return;
     }
@@ -220,8 +223,15 @@ void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     int has_rx = ps->rx_set[l->in];
     if (!v && !has_rx) return; /* tangent stays zero */
     float *ry = net->rx[l->out];
-    if (has_rx) conv_apply(net, l, l->w, net->rx[l->in], ry, 0.0f);
-    if (v) conv_apply(net, l, v, net->x[l->in], ry, has_rx ? 1.0f : 0.0f);
+    if (has_rx && v && conv3x3_usable(l)) {
+        /* W . Rx + V . x as one conv over the stacked (Rx, x) */
+        const float *w[2] = {l->w, v}, *in[2] = {net->rx[l->in], net->x[l->in]};
+        conv3x3_pack_weights(w, 2, l->M, l->C, 0, net->wpack);
+        conv3x3_apply(net, l, in, 2, l->C, l->M, ry, 0);
+    } else {
+        if (has_rx) conv_apply(net, l, l->w, net->rx[l->in], ry, 0.0f);
+        if (v) conv_apply(net, l, v, net->x[l->in], ry, has_rx ? 1.0f : 0.0f);
+    }
     ps->rx_set[l->out] = 1;
 }
 

@@ -77,18 +77,23 @@ void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1,
     memset(grid + (long)C * nc * gimg, 0, sizeof(float) * (size_t)tail);
 }
 
-void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *packed) {
-    /* packed[(mb_block * Cin + c) * 9 + tap][mb]: the 4 weights one broadcast group needs */
-    int Mo = transpose ? C : M, Ci = transpose ? M : C;
-    for (int m = 0; m < Mo; m++)
-        for (int c = 0; c < Ci; c++)
-            for (int t = 0; t < 9; t++) {
-                float v =
-                    transpose ? w[((long)c * C + m) * 9 + (8 - t)] : w[((long)m * C + c) * 9 + t];
-                int mb = c3_pick()->mb;
-                long blk = m / mb;
-                packed[((blk * Ci + c) * 9 + t) * mb + m % mb] = v;
-            }
+void conv3x3_pack_weights(const float *const *w, int nsrc, int M, int C, int transpose,
+                          float *packed) {
+    /* packed[(m_block * Cin_all + ci) * 9 + tap][mb]: the mb weights one broadcast group
+     * needs; input channel ci = source * Ci + c, so two sources act as one conv over the
+     * stacked inputs */
+    int Mo = transpose ? C : M, Ci = transpose ? M : C, mb = c3_pick()->mb;
+    long ci_all = (long)nsrc * Ci;
+    for (int k = 0; k < nsrc; k++)
+        for (int m = 0; m < Mo; m++)
+            for (int c = 0; c < Ci; c++)
+                for (int t = 0; t < 9; t++) {
+                    const float *wk = w[k];
+                    float v = transpose ? wk[((long)c * C + m) * 9 + (8 - t)]
+                                        : wk[((long)m * C + c) * 9 + t];
+                    long blk = m / mb, ci = (long)k * Ci + c;
+                    packed[((blk * ci_all + ci) * 9 + t) * mb + m % mb] = v;
+                }
 }
 
 #if CONV3_HAVE_KERNEL

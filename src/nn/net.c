@@ -337,7 +337,7 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err) {
             if (l->wsize > wpack) wpack = l->wsize;
         }
         if (l->kind == NN_CONV && conv3x3_usable(l)) {
-            int c = l->C > l->M ? l->C : l->M;
+            int c = 2 * (l->C > l->M ? l->C : l->M); /* two stacked inputs in R-passes */
             long g = conv3x3_grid_floats(c, conv3x3_chunk(c, batch_cap, l->H, l->W), l->H, l->W);
             if (g > grid) grid = g;
         }
@@ -353,7 +353,7 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err) {
     net->col2 = cs_alloc_aligned((size_t)col, sizeof(float), err);
     net->grid = cs_alloc_aligned((size_t)grid, sizeof(float), err);
     net->grid2 = cs_alloc_aligned((size_t)grid, sizeof(float), err);
-    net->wpack = cs_alloc_aligned((size_t)wpack, sizeof(float), err);
+    net->wpack = cs_alloc_aligned((size_t)(2 * wpack), sizeof(float), err);
     net->prob = cs_alloc((size_t)net->classes * batch_cap, sizeof(float), err);
     net->bn_stats = cs_alloc((size_t)(2 * bn_c + 1), sizeof(float), err);
     net->flags = cs_alloc((size_t)(3 * net->n_tensors), 1, err);

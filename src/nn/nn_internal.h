@@ -119,9 +119,11 @@ long conv3x3_grid_floats(int C, int N, int H, int W);
 int conv3x3_chunk(int C, int N, int H, int W);
 /* Copy images [n0, n1) of x (C x N x H x W) into a zero-bordered grid. */
 void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid);
-/* Pack W[M][C][3][3] for the kernel; transpose = 1 packs the data-gradient kernel
- * W'[c][m][2-kh][2-kw] (C outputs from M inputs). packed holds M*C*9 floats. */
-void conv3x3_pack_weights(const float *w, int M, int C, int transpose, float *packed);
+/* Pack nsrc weight tensors W[M][C][3][3] for the kernel as one conv over nsrc stacked inputs;
+ * transpose = 1 packs the data-gradient kernel W'[c][m][2-kh][2-kw] (C outputs from M
+ * inputs). packed holds nsrc*M*C*9 floats. */
+void conv3x3_pack_weights(const float *const *w, int nsrc, int M, int C, int transpose,
+                          float *packed);
 /* Copy images [n0, n1) of dy (M x N x H x W) onto an output grid: rows of W + 2 with zero
  * border columns, H rows per image. */
 void conv3x3_dy_to_grid(const float *dy, int M, int N, int H, int W, int n0, int n1, float *g);
