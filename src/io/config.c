@@ -18,6 +18,8 @@
 typedef struct cfg_source {
     const cfg_text *text; /* file text with its line map, or NULL */
     const char *set_arg;  /* the --set argument, or NULL */
+    int first_line;       /* the segment's first line in the expanded text (0-based) */
+    int *grids;           /* sweep.cr (1) / sweep.tau (2) given in this segment */
 } cfg_source;
 
 /* ---------- small helpers ---------- */
@@ -102,7 +104,8 @@ static void where_of(const cfg_source *src, const config_setting_t *s, char *buf
     if (src->set_arg)
         snprintf(buf, n, "--set %s", src->set_arg);
     else
-        cfg_text_where(src->text, s ? (int)config_setting_source_line(s) : 0, buf, n);
+        cfg_text_where(src->text, s ? src->first_line + (int)config_setting_source_line(s) : 0, buf,
+                       n);
 }
 
 static void record_origin(cs_config *c, int ki, const cfg_source *src, const config_setting_t *s) {
@@ -112,7 +115,7 @@ static void record_origin(cs_config *c, int ki, const cfg_source *src, const con
         snprintf(o->set_arg[ki], sizeof o->set_arg[ki], "%s", src->set_arg);
         return;
     }
-    int line = (int)config_setting_source_line(s);
+    int line = src->first_line + (int)config_setting_source_line(s);
     const cfg_text *t = src->text;
     if (line < 1 || line > t->n_lines) {
         o->file[ki] = -1;
@@ -245,7 +248,7 @@ static void describe_setting(const config_setting_t *s, char *buf, size_t n) {
 static int raw_integer(const cfg_source *src, const config_setting_t *s, double *v, char *tok,
                        size_t tok_n) {
     const char *name = config_setting_name(s);
-    int line = (int)config_setting_source_line(s);
+    int line = src->first_line + (int)config_setting_source_line(s);
     const cfg_text *t = src->text;
     if (!name || !t || line < 1 || line > t->n_lines) return 0;
     const char *p = t->buf;
@@ -483,6 +486,28 @@ static int apply_groups(cs_config *c, const cfg_key *k, const config_setting_t *
     return CS_OK;
 }
 
+/* A sweep is a grid in CR or in tau: one document may give one of them; a later document
+ * (or --set) giving one replaces the other. */
+static int grid_given(cs_config *c, int ki, const config_setting_t *s, const cfg_source *src,
+                      cs_error *err) {
+    int is_cr = strcmp(CFG_KEYS[ki].path, "sweep.cr") == 0, bit = is_cr ? 1 : 2;
+    if (((sweep_grid *)key_ptr(c, &CFG_KEYS[ki]))->kind == GRID_NONE) return CS_OK; /* [] */
+    if (src->grids && (*src->grids & (3 - bit))) {
+        char w[CS_PATH_MAX + 64];
+        where_of(src, s, w, sizeof w);
+        return cs_fail(err, CS_ERR_INPUT,
+                       "%s: %s: sweep.%s is given too; a sweep is a grid in CR or in tau, not "
+                       "both (set the other to [])",
+                       w, CFG_KEYS[ki].path, is_cr ? "tau" : "cr");
+    }
+    if (src->grids) *src->grids |= bit;
+    sweep_grid *other = is_cr ? &c->sweep.tau : &c->sweep.cr;
+    other->kind = GRID_NONE;
+    other->n = 0;
+    c->origin.file[key_index(is_cr ? "sweep.tau" : "sweep.cr")] = -1;
+    return CS_OK;
+}
+
 static int apply_key(cs_config *c, int ki, const config_setting_t *s, const cfg_source *src,
                      cs_error *err) {
     const cfg_key *k = &CFG_KEYS[ki];
@@ -510,6 +535,7 @@ static int apply_key(cs_config *c, int ki, const config_setting_t *s, const cfg_
         break;
     }
     if (rc == CS_OK) record_origin(c, ki, src, s);
+    if (rc == CS_OK && k->kind == K_GRID) rc = grid_given(c, ki, s, src, err);
     return rc;
 }
 
@@ -629,11 +655,16 @@ void config_defaults(cs_config *c) {
 
 /* ---------- loading ---------- */
 
-static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_error *err) {
+/* Parse one document of the text and apply it. */
+static int apply_segment(cs_config *c, const cfg_text *t, int k, const char *set_arg,
+                         cs_error *err) {
+    int first, grids = 0;
+    char *doc = cfg_text_segment(t, k, &first);
+    if (!doc) return cs_fail(err, CS_ERR_RUNTIME, "out of memory");
     config_t lc;
     config_init(&lc);
     int rc = CS_OK;
-    if (config_read_string(&lc, t->buf) != CONFIG_TRUE) {
+    if (config_read_string(&lc, doc) != CONFIG_TRUE) {
         char w[CS_PATH_MAX + 64];
         if (set_arg) {
             rc = cs_fail(err, CS_ERR_INPUT,
@@ -641,41 +672,29 @@ static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_e
                          "groups as { k = v; })",
                          set_arg);
         } else {
-            cfg_text_where(t, config_error_line(&lc), w, sizeof w);
+            cfg_text_where(t, first + config_error_line(&lc), w, sizeof w);
             rc = cs_fail(err, CS_ERR_INPUT, "%s: syntax error: %s", w, config_error_text(&lc));
         }
     } else {
-        cfg_source src = {t, set_arg};
+        cfg_source src = {t, set_arg, first, &grids};
         rc = apply_group(c, config_root_setting(&lc), "", &src, err);
     }
     config_destroy(&lc);
+    free(doc);
     return rc;
 }
 
-/* A file may give sweep.cr or sweep.tau, not both. */
-static int check_grid_exclusive(const cs_config *c, cs_error *err) {
-    if (c->sweep.cr.kind != GRID_NONE && c->sweep.tau.kind != GRID_NONE &&
-        c->origin.file[key_index("sweep.tau")] != -1 &&
-        c->origin.file[key_index("sweep.cr")] != -1) {
-        char w[CS_PATH_MAX + 64];
-        config_where(c, "sweep.tau", w, sizeof w);
-        return cs_fail(err, CS_ERR_INPUT,
-                       "%s: sweep.tau: sweep.cr is given too; a sweep is a grid in CR or in tau, "
-                       "not both (set the other to [])",
-                       w);
-    }
-    return CS_OK;
+/* Every document in order: later settings override earlier ones. */
+static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_error *err) {
+    int rc = CS_OK;
+    for (int k = 0; k < t->n_segments && rc == CS_OK; k++) rc = apply_segment(c, t, k, set_arg, err);
+    return rc;
 }
 
 static int load_cfg_text(cfg_text *t, const char *name, cs_config *c, cs_error *err) {
     config_defaults(c);
     snprintf(c->origin.main_file, CS_PATH_MAX, "%s", name);
     int rc = apply_text(c, t, NULL, err);
-    /* a grid in tau replaces the default grid in cr */
-    if (rc == CS_OK && c->origin.file[key_index("sweep.tau")] != -1 &&
-        c->origin.file[key_index("sweep.cr")] == -1)
-        c->sweep.cr.kind = GRID_NONE, c->sweep.cr.n = 0;
-    if (rc == CS_OK) rc = check_grid_exclusive(c, err);
     if (rc == CS_OK) rc = config_validate(c, err);
     cfg_text_free(t);
     return rc;
@@ -767,11 +786,6 @@ int config_set(cs_config *c, const char *assignment, cs_error *err) {
     if (rc == CS_OK) rc = apply_text(c, &t, assignment, err);
     cfg_text_free(&t);
     if (rc) return rc;
-    /* a grid given on the command line replaces the other kind of grid */
-    if (strcmp(key, "sweep.cr") == 0 && c->sweep.cr.kind != GRID_NONE)
-        c->sweep.tau.kind = GRID_NONE, c->sweep.tau.n = 0;
-    if (strcmp(key, "sweep.tau") == 0 && c->sweep.tau.kind != GRID_NONE)
-        c->sweep.cr.kind = GRID_NONE, c->sweep.cr.n = 0;
     return config_validate(c, err);
 }
 

@@ -31,8 +31,12 @@ static int text_append(cfg_text *t, const char *s, size_t n, int file, int line,
         int *l = cs_realloc(t->line_no, (size_t)cap, sizeof *l, err);
         if (!l) return CS_ERR_RUNTIME;
         t->line_no = l;
+        size_t *o = cs_realloc(t->line_off, (size_t)cap, sizeof *o, err);
+        if (!o) return CS_ERR_RUNTIME;
+        t->line_off = o;
         t->lines_cap = cap;
     }
+    t->line_off[t->n_lines] = t->len;
     memcpy(t->buf + t->len, s, n);
     t->len += n;
     t->buf[t->len++] = '\n';
@@ -113,6 +117,39 @@ static int parse_include(const char *line, size_t n, char *name, size_t name_cap
 static int expand_file(cfg_text *t, const char *path, const char *where, int depth,
                        char stack[][CS_PATH_MAX], cs_error *err);
 
+/* Start a new document at the next line (empty documents are skipped when parsing). */
+static int new_segment(cfg_text *t, cs_error *err) {
+    if (t->n_segments > 0 && t->seg_start[t->n_segments - 1] == t->n_lines) return CS_OK;
+    if (t->n_segments >= CFG_MAX_SEGMENTS)
+        return cs_fail(err, CS_ERR_INPUT, "more than %d @include pieces", CFG_MAX_SEGMENTS);
+    t->seg_start[t->n_segments++] = t->n_lines;
+    return CS_OK;
+}
+
+/* Follow the bracket depth through a line, outside strings and comments. */
+static void track_depth(cfg_text *t, const char *s, size_t n) {
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i], d = i + 1 < n ? s[i + 1] : '\0';
+        if (t->in_comment) {
+            if (c == '*' && d == '/') t->in_comment = 0, i++;
+        } else if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '#' || (c == '/' && d == '/')) {
+            return;
+        } else if (c == '/' && d == '*') {
+            t->in_comment = 1, i++;
+        } else if (c == '{' || c == '(' || c == '[') {
+            t->depth++;
+        } else if (c == '}' || c == ')' || c == ']') {
+            t->depth--;
+        }
+    }
+}
+
 static int expand_include(cfg_text *t, const char *from, int from_line, const char *name, int depth,
                           char stack[][CS_PATH_MAX], cs_error *err) {
     char resolved[CS_PATH_MAX * 2], dir[CS_PATH_MAX], where[CS_PATH_MAX + 64];
@@ -159,10 +196,21 @@ static int expand_file(cfg_text *t, const char *path, const char *where, int dep
             rc = cs_fail(err, CS_ERR_INPUT,
                          "%s:%d: malformed @include, expected @include \"relative/path.cfg\"", path,
                          line);
-        else if (inc > 0)
-            rc = expand_include(t, path, line, name, depth + 1, stack, err);
-        else
+        else if (inc > 0 && (t->depth != 0 || t->in_comment))
+            rc = cs_fail(err, CS_ERR_INPUT,
+                         "%s:%d: @include inside a group or comment; put includes between "
+                         "top-level settings",
+                         path, line);
+        else if (inc > 0) {
+            int outer_depth = t->depth, outer_comment = t->in_comment;
+            rc = new_segment(t, err);
+            if (rc == CS_OK) rc = expand_include(t, path, line, name, depth + 1, stack, err);
+            if (rc == CS_OK) rc = new_segment(t, err);
+            t->depth = outer_depth, t->in_comment = outer_comment;
+        } else {
+            track_depth(t, buf + i, e - i);
             rc = text_append(t, buf + i, e - i, file, line, err);
+        }
         i = e + 1;
     }
     free(buf);
@@ -171,6 +219,7 @@ static int expand_file(cfg_text *t, const char *path, const char *where, int dep
 
 int cfg_text_read(cfg_text *t, const char *path, cs_error *err) {
     memset(t, 0, sizeof *t);
+    new_segment(t, err);
     char(*stack)[CS_PATH_MAX] = cs_alloc(CFG_MAX_DEPTH + 1, CS_PATH_MAX, err);
     if (!stack) return CS_ERR_RUNTIME;
     int rc = expand_file(t, path, "", 0, stack, err);
@@ -187,6 +236,7 @@ int cfg_text_read(cfg_text *t, const char *path, cs_error *err) {
 
 int cfg_text_from_string(cfg_text *t, const char *text, const char *name, cs_error *err) {
     memset(t, 0, sizeof *t);
+    new_segment(t, err);
     t->n_files = 1;
     snprintf(t->files[0], CS_PATH_MAX, "%s", name);
     int line = 0;
@@ -208,9 +258,22 @@ void cfg_text_where(const cfg_text *t, int line, char *buf, size_t n) {
         snprintf(buf, n, "%s:%d", t->n_files ? t->files[0] : "?", line > 0 ? line : 1);
 }
 
+char *cfg_text_segment(const cfg_text *t, int k, int *first_line) {
+    int a = t->seg_start[k], b = k + 1 < t->n_segments ? t->seg_start[k + 1] : t->n_lines;
+    size_t from = a < t->n_lines ? t->line_off[a] : t->len;
+    size_t to = b < t->n_lines ? t->line_off[b] : t->len;
+    char *s = malloc(to - from + 1);
+    if (!s) return NULL;
+    memcpy(s, t->buf + from, to - from);
+    s[to - from] = '\0';
+    *first_line = a;
+    return s;
+}
+
 void cfg_text_free(cfg_text *t) {
     free(t->buf);
     free(t->line_file);
     free(t->line_no);
+    free(t->line_off);
     memset(t, 0, sizeof *t);
 }

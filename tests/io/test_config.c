@@ -188,6 +188,27 @@ static void test_unknown_key_suggestions(void **state) {
     assert_int_equal(config_edit_distance("same", "same"), 0);
 }
 
+static void test_later_settings_override_included_ones(void **state) {
+    (void)state;
+    write_file("base.cfg", "sensitivity = { max_probes = 40; tol = 0.01; };\n"
+                           "sweep = { tau = [0.5, 0.7]; methods = [\"magnitude\"]; };\n");
+    write_file("over.cfg", "@include \"base.cfg\"\n"
+                           "sensitivity = { max_probes = 60; };\n"
+                           "sweep = { cr = [0.25]; };\n");
+    cs_error err;
+    cs_config *c = load("over.cfg", &err);
+    assert_non_null(c);
+    assert_int_equal(c->sensitivity.max_probes, 60); /* overridden */
+    assert_true(c->sensitivity.tol == 0.01);         /* kept from the include */
+    assert_int_equal(c->sweep.methods.v[0], SENS_MAGNITUDE);
+    assert_int_equal(c->sweep.cr.n, 1); /* a later CR grid replaces the included tau grid */
+    assert_int_equal(c->sweep.tau.kind, GRID_NONE);
+    char where[2048];
+    config_where(c, "sensitivity.max_probes", where, sizeof where);
+    assert_non_null(strstr(where, "over.cfg:2"));
+    free(c);
+}
+
 static void test_grid_range_values(void **state) {
     (void)state;
     write_file("grid.cfg", "sweep = { cr = { from = 0.2; to = 0.6; steps = 5; }; };\n");
@@ -211,6 +232,7 @@ int main(void) {
         cmocka_unit_test(test_integers_beyond_32_bits_are_not_wrapped),
         cmocka_unit_test(test_unknown_key_suggestions),
         cmocka_unit_test(test_grid_range_values),
+        cmocka_unit_test(test_later_settings_override_included_ones),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
