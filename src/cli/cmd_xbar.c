@@ -15,6 +15,7 @@ static int load_config(const cli_opts *o, cs_config *cfg) {
     config_defaults(cfg);
     for (int i = 0; i < o->n_sets; i++)
         if (config_set(cfg, o->sets[i], &err) != CS_OK) return cli_error("xbar", &err);
+    if (o->n_sets && config_validate(cfg, &err) != CS_OK) return cli_error("xbar", &err);
     return 0;
 }
 

@@ -210,6 +210,7 @@ int cli_load_config_rank(const char *cmd, const cli_opts *o, cs_config *cfg, int
     if (!o->config) return rank == 0 ? cli_usage_error(cmd, "missing -c CFG") : 2;
     int rc = config_load(o->config, cfg, &err);
     for (int i = 0; rc == CS_OK && i < o->n_sets; i++) rc = config_set(cfg, o->sets[i], &err);
+    if (rc == CS_OK && o->n_sets) rc = config_validate(cfg, &err);
     if (rc == CS_OK) return 0;
     return rank == 0 ? cli_error(cmd, &err) : cli_exit_code(rc);
 }

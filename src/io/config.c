@@ -785,8 +785,7 @@ int config_set(cs_config *c, const char *assignment, cs_error *err) {
     free(val);
     if (rc == CS_OK) rc = apply_text(c, &t, assignment, err);
     cfg_text_free(&t);
-    if (rc) return rc;
-    return config_validate(c, err);
+    return rc;
 }
 
 int config_key_is_set(const cs_config *c, const char *key) {

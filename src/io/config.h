@@ -61,7 +61,8 @@ int config_load(const char *path, cs_config *c, cs_error *err);
 /* Load from text (e.g. the /config stored in a results file); name is used in messages. */
 int config_load_text(const char *text, const char *name, cs_config *c, cs_error *err);
 
-/* Apply one "KEY=VALUE" override, validated like the file; then cross-key validation. */
+/* Apply one "KEY=VALUE" override, its value validated like the file's. Cross-key checks
+ * (config_validate) come after all overrides, so their order does not matter. */
 int config_set(cs_config *c, const char *assignment, cs_error *err);
 
 /* Cross-key checks (min <= max probes, bit widths, crossbar groups for every precision...). */

@@ -25,12 +25,12 @@
 #define CONV3_HAVE_KERNEL 0
 #endif
 
-#define C3_MAX_TILE 48 /* grid positions per tile, largest variant */
+#define C3_MAX_TILE 24 /* grid positions per tile */
 #define C3_MAX_CH   32 /* wider layers: im2col + OpenBLAS wins (its kernel is closer to peak) */
 
-/* A register-tile variant: mb output channels x tile grid positions. AVX-512 (32 registers)
- * holds 8 x 48 accumulators, so each input load feeds 8 FMAs and each weight broadcast 3;
- * AVX2 (16 registers) holds 4 x 24. */
+/* A register-tile variant: mb output channels x tile grid positions (AVX2's 16 registers
+ * hold 4 x 24 accumulators: each input load feeds 4 FMAs, each weight broadcast 3). A wider
+ * variant (AVX-512) would slot in here; the machines this was measured on mask AVX-512. */
 typedef struct c3_variant {
     int mb, tile;
     void (*kernel)(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc);
@@ -286,7 +286,7 @@ void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W
     int gw = W + 2, mb = v->mb, tile = v->tile;
     long gimg = (long)(H + 2) * gw, hw = (long)H * W, cstride = (long)(n1 - n0) * gimg;
     int nq_img = H * gw; /* grid positions holding outputs (two per row are dropped) */
-    float acc[8 * C3_MAX_TILE] __attribute__((aligned(64)));
+    float acc[4 * C3_MAX_TILE] __attribute__((aligned(64)));
     for (int n = n0; n < n1; n++)
         for (int q0 = 0; q0 < nq_img; q0 += tile) {
             int nq = nq_img - q0 < tile ? nq_img - q0 : tile;
@@ -304,46 +304,16 @@ void conv3x3_run(const float *grid, int Cin, int n0, int n1, int N, int H, int W
 }
 
 #if CONV3_HAVE_KERNEL
-/* 8 output channels x 48 grid positions (three zmm vectors) on AVX-512. */
-__attribute__((target("avx512f"))) static void
-tile_kernel_avx512(const float *grid, long cstride, int Cin, int gw, const float *wp, float *acc) {
-    __m512 a[8][3];
-    for (int i = 0; i < 8; i++) a[i][0] = a[i][1] = a[i][2] = _mm512_setzero_ps();
-    for (int c = 0; c < Cin; c++) {
-        const float *g = grid + c * cstride;
-        for (int kh = 0; kh < 3; kh++)
-            for (int kw = 0; kw < 3; kw++, wp += 8) {
-                const float *p = g + kh * gw + kw;
-                __m512 x0 = _mm512_loadu_ps(p), x1 = _mm512_loadu_ps(p + 16);
-                __m512 x2 = _mm512_loadu_ps(p + 32);
-                for (int i = 0; i < 8; i++) {
-                    __m512 w = _mm512_set1_ps(wp[i]);
-                    a[i][0] = _mm512_fmadd_ps(w, x0, a[i][0]);
-                    a[i][1] = _mm512_fmadd_ps(w, x1, a[i][1]);
-                    a[i][2] = _mm512_fmadd_ps(w, x2, a[i][2]);
-                }
-            }
-    }
-    for (int i = 0; i < 8; i++) {
-        _mm512_storeu_ps(acc + i * 48, a[i][0]);
-        _mm512_storeu_ps(acc + i * 48 + 16, a[i][1]);
-        _mm512_storeu_ps(acc + i * 48 + 32, a[i][2]);
-    }
-}
-
-static const c3_variant C3_AVX512 = {8, 48, tile_kernel_avx512};
 static const c3_variant C3_AVX2 = {4, 24, tile_kernel_avx2};
 #endif
 
-/* The widest variant this CPU runs, or NULL. CIMSWEEP_CONV3 = avx2 | off narrows the choice
- * (for benchmarks and for comparing the paths). */
+/* The variant this CPU runs, or NULL. CIMSWEEP_CONV3=off switches the direct kernels off
+ * (for benchmarks and for comparing the two paths). */
 static const c3_variant *c3_pick(void) {
 #if CONV3_HAVE_KERNEL
     const char *env = getenv("CIMSWEEP_CONV3");
     if (env && strcmp(env, "off") == 0) return NULL;
-    int only_avx2 = env && strcmp(env, "avx2") == 0;
     __builtin_cpu_init();
-    if (!only_avx2 && __builtin_cpu_supports("avx512f")) return &C3_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &C3_AVX2;
 #endif
     return NULL;

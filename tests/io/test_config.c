@@ -153,8 +153,13 @@ static void test_set_overrides_and_validates(void **state) {
     /* validated like the file, and the message names the --set argument */
     assert_int_equal(config_set(c, "sensitivity.max_probes=0", &err), CS_ERR_INPUT);
     assert_non_null(strstr(err.msg, "--set sensitivity.max_probes=0"));
-    assert_int_equal(config_set(c, "sensitivity.min_probes=50", &err), CS_ERR_INPUT);
+    /* cross-key checks run after all overrides: order does not matter */
+    assert_int_equal(config_set(c, "sensitivity.min_probes=50", &err), CS_OK);
+    assert_int_equal(config_validate(c, &err), CS_ERR_INPUT);
     assert_non_null(strstr(err.msg, "exceeds"));
+    assert_non_null(strstr(err.msg, "--set sensitivity.min_probes=50"));
+    assert_int_equal(config_set(c, "sensitivity.max_probes=60", &err), CS_OK);
+    assert_int_equal(config_validate(c, &err), CS_OK);
     assert_int_equal(config_set(c, "sensitivity.maxprobes=3", &err), CS_ERR_INPUT);
     assert_non_null(strstr(err.msg, "did you mean sensitivity.max_probes"));
     assert_int_equal(config_set(c, "no_equals_sign", &err), CS_ERR_INPUT);
