@@ -37,7 +37,9 @@ void im2col_cnhw(const float *x, int C, int N, int H, int W, int K, int stride, 
                         }
                         const float *src = img + (long)hi * W - pad + kw;
                         for (int wo = 0; wo < wlo; wo++) row[wo] = 0.0f;
-                        if (stride == 1)
+                        if (stride == 1 && whi - wlo < 16) /* short rows: a call costs more */
+                            for (int wo = wlo; wo < whi; wo++) row[wo] = src[wo];
+                        else if (stride == 1)
                             memcpy(row + wlo, src + wlo, sizeof(float) * (size_t)(whi - wlo));
                         else
                             for (int wo = wlo; wo < whi; wo++) row[wo] = src[wo * stride];
