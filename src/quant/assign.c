@@ -45,22 +45,22 @@ static int by_omega(const void *a, const void *b) {
     return (x->s > y->s) - (x->s < y->s);
 }
 
-double quant_assign_cr(const double *omega, const uint8_t *excl, long n, double cr, int high,
-                       int low, uint8_t *bits) {
+int quant_assign_cr(const double *omega, const uint8_t *excl, long n, double cr, int high, int low,
+                    uint8_t *bits, double *tau_out) {
     ranked *r = malloc(sizeof *r * (size_t)(n > 0 ? n : 1));
+    if (!r) return CS_ERR_RUNTIME;
     long m = 0;
     for (long s = 0; s < n; s++) {
         bits[s] = (uint8_t)high;
         if (!excl[s]) r[m++] = (ranked){isnan(omega[s]) ? -INFINITY : omega[s], s};
     }
-    if (!r) return NAN;
     qsort(r, (size_t)m, sizeof *r, by_omega);
     long want = lround(cr * (double)n);
     if (want > m) want = m;
     for (long i = 0; i < want; i++) bits[r[i].s] = (uint8_t)low;
-    double tau = want < m ? r[want].omega : INFINITY;
+    *tau_out = want < m ? r[want].omega : INFINITY;
     free(r);
-    return tau;
+    return CS_OK;
 }
 
 double quant_cr(const uint8_t *bits, long n, int low) {

@@ -119,7 +119,8 @@ int sweep_assign(const sweep_env *e, const sweep_cand *c, uint8_t *bits, double 
         *tau = c->target;
         quant_assign_tau(omega, e->excl, n, c->target, c->high, c->low, bits);
     } else {
-        *tau = quant_assign_cr(omega, e->excl, n, c->target, c->high, c->low, bits);
+        if (quant_assign_cr(omega, e->excl, n, c->target, c->high, c->low, bits, tau))
+            return cs_fail(err, CS_ERR_RUNTIME, "out of memory assigning strips");
     }
     return CS_OK;
 }

@@ -65,6 +65,10 @@ static void drain(run_state *s, int wait) {
         int count;
         MPI_Get_count(&st, MPI_BYTE, &count);
         char *buf = malloc((size_t)count + 1);
+        if (!buf) {
+            s->status = cs_fail(&s->err, CS_ERR_RUNTIME, "out of memory receiving a result");
+            return;
+        }
         MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
                  MPI_STATUS_IGNORE);
         if (st.MPI_TAG == TAG_ROW && s->status == CS_OK) {

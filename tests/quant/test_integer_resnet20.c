@@ -44,7 +44,8 @@ static void test_integer_equals_fake_quant(void **state) {
     assert_int_equal(model_read(path, &net, &meta, &err), CS_OK);
     assert_int_equal(model_read(path, &qnet, &meta, &err), CS_OK);
     assert_int_equal(nn_plan(&qnet, 128, NN_PLAN_FWD, &err), CS_OK);
-    data_opts o = {DATA_FASHION_MNIST, "/usr/share/datasets/fashion-mnist", 0, 0, 1, {1, 8, 10, 1, 1}};
+    data_opts o = {DATA_FASHION_MNIST, "/usr/share/datasets/fashion-mnist", 0, 0, 1,
+                   {1, 8, 10, 1, 1}};
     data_set test;
     if (data_load(&o, DATA_TEST, &test, &err) != CS_OK) fail_msg("%s", err.msg);
     long idx[N_IMAGES], n;
@@ -55,12 +56,14 @@ static void test_integer_equals_fake_quant(void **state) {
     double *omega = malloc(sizeof(double) * (size_t)st.n_strips);
     uint8_t *bits = malloc((size_t)st.n_strips), *excl = calloc((size_t)st.n_strips, 1);
     sens_strip_norms(&net, &st, omega);
-    quant_assign_cr(omega, excl, st.n_strips, 0.7, 8, 4, bits);
+    double tau;
+    assert_int_equal(quant_assign_cr(omega, excl, st.n_strips, 0.7, 8, 4, bits, &tau), CS_OK);
     float *x = malloc(sizeof(float) * 128 * 784);
     uint8_t y[128];
     int fake[N_IMAGES], integer[N_IMAGES];
     for (int tie = 1; tie >= 0; tie--) {
-        quant_opts qo = {8, 4, QUANT_GRAN_FILTER, QUANT_CLIP_MSE, 8, QUANT_ACT_MAX, 99.99, 512, tie, {0}};
+        quant_opts qo = {8,   4,  QUANT_GRAN_FILTER, QUANT_CLIP_MSE, 8, QUANT_ACT_MAX, 99.99, 512,
+                         tie, {0}};
         quant_net qn;
         assert_int_equal(quant_build(&net, bits, &qo, &qnet, &qn, &err), CS_OK);
         data_feed feed = {&test, idx, N_IMAGES, 0, 0, 0};

@@ -69,7 +69,8 @@ static void test_assign_by_cr_and_tau(void **state) {
     omega[700] = omega[701] = 0.25; /* a tie */
     double crs[] = {0.0, 0.1, 0.5, 0.7, 0.9, 0.95, 1.0};
     for (int k = 0; k < 7; k++) {
-        double tau = quant_assign_cr(omega, excl, N, crs[k], 8, 4, bits);
+        double tau;
+        assert_int_equal(quant_assign_cr(omega, excl, N, crs[k], 8, 4, bits, &tau), CS_OK);
         long want = lround(crs[k] * N) > N - 50 ? N - 50 : lround(crs[k] * N);
         assert_true(fabs(quant_cr(bits, N, 4) - (double)want / N) < 1e-12);
         for (int i = 0; i < 50; i++) assert_int_equal(bits[i], 8);
