@@ -106,7 +106,7 @@ static void conv3x3_apply(nn_net *net, const nn_layer *l, const float *const *sr
 /* out[:, chunk] (+)= A . col(src) over all chunks; A is M x CKK. */
 static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const float *src, float *out,
                        float beta) {
-    if (conv3x3_usable(l)) {
+    if (conv3x3_usable(l, 0)) {
         const float *w[1] = {A};
         conv3x3_pack_weights(w, 1, l->M, l->C, 0, net->wpack);
         conv3x3_apply(net, l, &src, 1, l->C, l->M, out, beta != 0.0f);
@@ -127,7 +127,7 @@ static void conv_apply(nn_net *net, const nn_layer *l, const float *A, const flo
 /* G (+)= dy . col(src)^T over all chunks: the weight-gradient form, M x CKK. */
 static void conv_wgrad(nn_net *net, const nn_layer *l, const float *dy, const float *src, float *G,
                        float beta) {
-    if (conv3x3_usable(l)) {
+    if (conv3x3_usable(l, 0)) {
         int n = net->n, c = l->C > l->M ? l->C : l->M;
         int chunk = conv3x3_chunk(c, n, l->H, l->W);
         for (int n0 = 0; n0 < n; n0 += chunk) {
@@ -158,7 +158,7 @@ static void conv_dgrad(nn_net *net, const nn_layer *l, const float *A, const flo
                        unsigned char *set, const float *A2, const float *dy2) {
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
-    if (conv3x3_usable(l)) {
+    if (conv3x3_usable(l, 1)) {
         /* stride 1: gx = conv(bordered dy, W transposed and flipped) */
         /* with a second term, one conv over the stacked (dy, dy2) */
         const float *w[2] = {A, A2}, *in[2] = {dy, dy2};
@@ -197,7 +197,7 @@ void conv_wgrad_images(nn_net *net, const nn_layer *l, int n0, int n1, float *G)
     const float *dy = net->g[l->out], *src = net->x[l->in];
     int n = net->n, ckk = l->C * l->K * l->K;
     long hw = (long)l->Ho * l->Wo, ldy = (long)n * hw;
-    if (conv3x3_usable(l)) {
+    if (conv3x3_usable(l, 0)) {
         conv3x3_to_grid(src, l->C, n, l->H, l->W, n0, n1, net->grid);
         conv3x3_dy_to_grid(dy, l->M, n, l->H, l->W, n0, n1, net->grid2);
         conv3x3_wgrad(net->grid2, net->grid, l->C, l->M, n1 - n0, l->H, l->W, G, 0);
@@ -225,7 +225,7 @@ void conv_rforward(nn_net *net, nn_layer *l, nn_pass *ps) {
     int has_rx = ps->rx_set[l->in];
     if (!v && !has_rx) return; /* tangent stays zero */
     float *ry = net->rx[l->out];
-    if (has_rx && v && conv3x3_usable(l)) {
+    if (has_rx && v && conv3x3_usable(l, 0)) {
         /* W . Rx + V . x as one conv over the stacked (Rx, x) */
         const float *w[2] = {l->w, v}, *in[2] = {net->rx[l->in], net->x[l->in]};
         conv3x3_pack_weights(w, 2, l->M, l->C, 0, net->wpack);

@@ -50,11 +50,13 @@ int conv3x3_chunk(int C, int N, int H, int W) {
 
 static const c3_variant *c3_pick(void);
 
-int conv3x3_usable(const nn_layer *l) {
+int conv3x3_usable(const nn_layer *l, int data_grad) {
     if (l->kind != NN_CONV || l->K != 3 || l->stride != 1 || l->pad != 1) return 0;
     if (l->C > C3_MAX_CH || l->M > C3_MAX_CH) return 0;
     const c3_variant *v = c3_pick();
-    return v && l->M % v->mb == 0 && l->C % v->mb == 0;
+    /* outputs come in blocks of mb channels: M for forward and weight gradients, C for the
+     * data gradient (whose outputs are the input channels) */
+    return v && l->M % v->mb == 0 && (!data_grad || l->C % v->mb == 0);
 }
 
 void conv3x3_to_grid(const float *x, int C, int N, int H, int W, int n0, int n1, float *grid) {

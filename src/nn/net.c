@@ -336,10 +336,15 @@ int nn_plan(nn_net *net, int batch_cap, unsigned what, cs_error *err) {
             if (need > col) col = need;
             if (l->wsize > wpack) wpack = l->wsize;
         }
-        if (l->kind == NN_CONV && conv3x3_usable(l)) {
-            int c = 2 * (l->C > l->M ? l->C : l->M); /* two stacked inputs in R-passes */
-            long g = conv3x3_grid_floats(c, conv3x3_chunk(c, batch_cap, l->H, l->W), l->H, l->W);
-            if (g > grid) grid = g;
+        if (l->kind == NN_CONV && conv3x3_usable(l, 0)) {
+            /* every channel count a grid holds: the input (C), dy (M), and the two stacked
+             * inputs of the R-passes; each is chunked on its own */
+            int cin[4] = {l->C, l->M, 2 * l->C, 2 * l->M};
+            for (int k = 0; k < 4; k++) {
+                long g = conv3x3_grid_floats(cin[k], conv3x3_chunk(cin[k], batch_cap, l->H, l->W),
+                                             l->H, l->W);
+                if (g > grid) grid = g;
+            }
         }
         if (l->kind == NN_BN) bn_c += l->C;
     }

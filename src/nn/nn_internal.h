@@ -111,8 +111,10 @@ void col2im_cnhw_add(const float *col, int C, int N, int H, int W, int K, int st
 
 /* ---- direct 3x3 stride-1 convolution (conv3x3.c) ---- */
 
-/* Can layer l use the direct kernel (3x3, stride 1, pad 1, channels in fours, AVX2+FMA)? */
-int conv3x3_usable(const nn_layer *l);
+/* Can layer l use the direct kernel (3x3, stride 1, pad 1, up to 32 channels, AVX2+FMA) for
+ * its forward and weight-gradient passes (data_grad 0), or for its data gradient (1, which
+ * also needs the input channels in fours)? */
+int conv3x3_usable(const nn_layer *l, int data_grad);
 /* Floats of a zero-bordered grid of C channels x N images. */
 long conv3x3_grid_floats(int C, int N, int H, int W);
 /* Images per grid chunk for C channels. */
