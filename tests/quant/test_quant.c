@@ -103,7 +103,7 @@ static void test_tied_shift_equals_multiplier(void **state) {
                     quant_align(ah, al, sh, sl, bh, bl, 0));
         /* and the shift is exact */
         assert_true(quant_align(ah, al, sh, sl, bh, bl, 1) ==
-                    ((int64_t)ah + ((int64_t)al << (bh - bl))) * 65536);
+                    ((int64_t)ah + (int64_t)al * (1 << (bh - bl))) * 65536);
     }
     /* untied: the multiplier is accurate to the fixed-point resolution */
     for (int t = 0; t < 1000; t++) {
