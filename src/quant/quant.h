@@ -45,9 +45,9 @@ double quant_sq_error(const float *w, long n, float scale, int bits);
  * never worse than max). 0 for an all-zero set. */
 float quant_choose_scale(const float *w, long n, int bits, int clip);
 
-/* Tied scales (E13): one ratio alpha for the pair s_H = alpha max|w| / qmax(b_H) and
- * s_L = s_H 2^(b_H - b_L), minimising the summed squared error of both groups (mse) or
- * alpha = 1 (max). hi / lo are the two groups' values. Returns s_H. */
+/* Tied scales (E13): the pair s_H and s_L = s_H 2^(b_H - b_L) minimising the summed squared
+ * error of both groups (mse: clipping ratios 0.2..1 of either group's grid) or clipping
+ * nothing (max). hi / lo are the two groups' values. Returns s_H. */
 float quant_choose_tied_scale(const float *hi, long nh, const float *lo, long nl, int bh, int bl,
                               int clip);
 

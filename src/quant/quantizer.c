@@ -47,17 +47,23 @@ float quant_choose_scale(const float *w, long n, int bits, int clip) {
 
 float quant_choose_tied_scale(const float *hi, long nh, const float *lo, long nl, int bh, int bl,
                               int clip) {
-    float mx = max_abs(hi, nh), ml = max_abs(lo, nl);
-    mx = mx > ml ? mx : ml;
-    if (mx == 0) return 0;
     float ratio = (float)(1 << (bh - bl));
-    float best = mx / (float)quant_qmax(bh);
-    if (clip == QUANT_CLIP_MAX) return best;
+    /* the smallest s_H that clips neither group: s_H qmax_H >= max|hi| and
+     * s_H ratio qmax_L >= max|lo| */
+    float full_h = max_abs(hi, nh) / (float)quant_qmax(bh);
+    float full_l = max_abs(lo, nl) / (float)quant_qmax(bl) / ratio;
+    float best = full_h > full_l ? full_h : full_l;
+    if (best == 0 || clip == QUANT_CLIP_MAX) return best;
+    /* mse: clipping ratios of either group's full range, so a filter with few High strips
+     * can still give its Low strips their own best range */
     double best_err = quant_sq_error(hi, nh, best, bh) + quant_sq_error(lo, nl, best * ratio, bl);
-    for (int k = CLIP_STEPS / 5; k < CLIP_STEPS; k++) {
-        float s = mx * (float)k / CLIP_STEPS / (float)quant_qmax(bh);
-        double e = quant_sq_error(hi, nh, s, bh) + quant_sq_error(lo, nl, s * ratio, bl);
-        if (e < best_err) best_err = e, best = s;
-    }
+    float base[2] = {full_h, full_l};
+    for (int g = 0; g < 2; g++)
+        for (int k = CLIP_STEPS / 5; k <= CLIP_STEPS; k++) {
+            float s = base[g] * (float)k / CLIP_STEPS;
+            if (s <= 0) continue;
+            double e = quant_sq_error(hi, nh, s, bh) + quant_sq_error(lo, nl, s * ratio, bl);
+            if (e < best_err) best_err = e, best = s;
+        }
     return best;
 }

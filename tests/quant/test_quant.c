@@ -55,6 +55,33 @@ static void test_quantizer_properties(void **state) {
     assert_true(quant_choose_scale(zero, 4, 4, QUANT_CLIP_MSE) == 0);
 }
 
+/* Tied scales (E13): `max` clips neither group; `mse` is no worse than `max` and close to a
+ * dense scan over s_H (the naive reference). Groups of very different ranges are the case
+ * the search over both grids exists for. */
+static void test_tied_scale_against_scan(void **state) {
+    (void)state;
+    float hi[64], lo[256];
+    for (int t = 0; t < 12; t++) {
+        long nh = t % 3 == 0 ? 0 : 8 + 7 * t, nl = 256;
+        random_values(hi, 64, (uint64_t)(2000 + t), t % 2 ? 0.5 : 0.02);
+        random_values(lo, nl, (uint64_t)(3000 + t), 0.05);
+        float smax = quant_choose_tied_scale(hi, nh, lo, nl, 8, 4, QUANT_CLIP_MAX);
+        for (long i = 0; i < nh; i++) assert_true(fabsf(hi[i]) <= smax * 127 * (1 + 1e-6f));
+        for (long i = 0; i < nl; i++) assert_true(fabsf(lo[i]) <= smax * 16 * 7 * (1 + 1e-6f));
+        float smse = quant_choose_tied_scale(hi, nh, lo, nl, 8, 4, QUANT_CLIP_MSE);
+        double e_mse = quant_sq_error(hi, nh, smse, 8) + quant_sq_error(lo, nl, smse * 16, 4);
+        double e_max = quant_sq_error(hi, nh, smax, 8) + quant_sq_error(lo, nl, smax * 16, 4);
+        assert_true(e_mse <= e_max);
+        double e_scan = e_max;
+        for (int k = 1; k <= 20000; k++) {
+            float s = smax * (float)k / 20000;
+            double e = quant_sq_error(hi, nh, s, 8) + quant_sq_error(lo, nl, s * 16, 4);
+            e_scan = e < e_scan ? e : e_scan;
+        }
+        assert_true(e_mse <= 1.05 * e_scan);
+    }
+}
+
 static void test_assign_by_cr_and_tau(void **state) {
     (void)state;
     enum { N = 1000 };
@@ -269,6 +296,7 @@ static void test_exclude_unknown_layer_is_input_error(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantizer_properties),
+        cmocka_unit_test(test_tied_scale_against_scan),
         cmocka_unit_test(test_assign_by_cr_and_tau),
         cmocka_unit_test(test_tied_shift_equals_multiplier),
         cmocka_unit_test(test_integer_path_equals_fake_quant),
