@@ -91,6 +91,24 @@ static int quantize_layer(const nn_layer *l, const float *w, const uint8_t *bits
     return rc;
 }
 
+/* HAP (E10) prunes a filter by giving all its strips 0 bits. Zero weights alone leave the
+ * following BN adding beta - gamma mean / sd to the channel, so the channel is removed there
+ * too (gamma = beta = 0) and, for a biased layer, its bias. */
+static void remove_pruned_channels(nn_net *dst, int q, const uint8_t *bits) {
+    nn_layer *l = &dst->layers[dst->qlayer[q]];
+    int kk = l->K * l->K;
+    nn_layer *bn = NULL;
+    for (int i = 0; i < dst->n_layers && !bn; i++)
+        if (dst->layers[i].kind == NN_BN && dst->layers[i].in == l->out) bn = &dst->layers[i];
+    for (int m = 0; m < l->M; m++) {
+        int pruned = 1;
+        for (int p = 0; p < kk && pruned; p++) pruned = bits[(long)m * kk + p] == 0;
+        if (!pruned) continue;
+        if (l->b) l->b[m] = 0;
+        if (bn) bn->gamma[m] = 0, bn->beta[m] = 0;
+    }
+}
+
 int quant_build(const nn_net *src, const uint8_t *bits, const quant_opts *o, nn_net *dst,
                 quant_net *qn, cs_error *err) {
     memset(qn, 0, sizeof *qn);
@@ -114,6 +132,7 @@ int quant_build(const nn_net *src, const uint8_t *bits, const quant_opts *o, nn_
             quant_net_free(qn);
             return rc;
         }
+        remove_pruned_channels(dst, q, bits + off);
         off += (long)l->M * l->K * l->K;
     }
     return CS_OK;

@@ -60,10 +60,10 @@ static void test_quantizer_properties(void **state) {
  * the search over both grids exists for. */
 static void test_tied_scale_against_scan(void **state) {
     (void)state;
-    float hi[64], lo[256];
+    float hi[96], lo[256];
     for (int t = 0; t < 12; t++) {
         long nh = t % 3 == 0 ? 0 : 8 + 7 * t, nl = 256;
-        random_values(hi, 64, (uint64_t)(2000 + t), t % 2 ? 0.5 : 0.02);
+        random_values(hi, 96, (uint64_t)(2000 + t), t % 2 ? 0.5 : 0.02);
         random_values(lo, nl, (uint64_t)(3000 + t), 0.05);
         float smax = quant_choose_tied_scale(hi, nh, lo, nl, 8, 4, QUANT_CLIP_MAX);
         for (long i = 0; i < nh; i++) assert_true(fabsf(hi[i]) <= smax * 127 * (1 + 1e-6f));
@@ -275,6 +275,51 @@ static void test_integer_path_equals_fake_quant(void **state) {
     data_free(&d);
 }
 
+/* A pruned filter (all strips at 0 bits, the HAP baseline E10) removes its channel: the
+ * following BN's output is exactly 0 there, and other channels are untouched. */
+static void test_pruned_filter_removes_channel(void **state) {
+    (void)state;
+    cs_error err;
+    nn_net net, qnet;
+    assert_int_equal(nn_build(&net, NN_RESNET20, 0.5, 1, 8, 8, 10, &err), CS_OK);
+    assert_int_equal(nn_build(&qnet, NN_RESNET20, 0.5, 1, 8, 8, 10, &err), CS_OK);
+    assert_int_equal(nn_plan(&qnet, 4, NN_PLAN_FWD, &err), CS_OK);
+    nn_init_weights(&net, 5);
+    const nn_layer *c1 = &net.layers[net.qlayer[0]];
+    int ib = -1;
+    for (int i = 0; i < net.n_layers && ib < 0; i++)
+        if (net.layers[i].kind == NN_BN && net.layers[i].in == c1->out) ib = i;
+    assert_true(ib >= 0);
+    for (int m = 0; m < c1->M; m++) net.layers[ib].beta[m] = 0.5f; /* so 0 is not a given */
+    long n_strips = 0;
+    for (int q = 0; q < net.n_q; q++)
+        n_strips += (long)net.layers[net.qlayer[q]].M * net.layers[net.qlayer[q]].K *
+                    net.layers[net.qlayer[q]].K;
+    uint8_t *bits = malloc((size_t)n_strips);
+    memset(bits, 8, (size_t)n_strips);
+    int kk = c1->K * c1->K, pruned = 1;
+    memset(bits + pruned * kk, 0, (size_t)kk);
+    quant_opts o = {8, 4, QUANT_GRAN_FILTER, QUANT_CLIP_MAX, 0, QUANT_ACT_MAX, 99.9, 64, 1, {0}};
+    quant_net qn;
+    assert_int_equal(quant_build(&net, bits, &o, &qnet, &qn, &err), CS_OK);
+    float x[4 * 64];
+    random_values(x, 4 * 64, 77, 1.0);
+    nn_forward(&qnet, x, 4);
+    const nn_layer *bn = &qnet.layers[ib];
+    long plane = 4L * c1->Ho * c1->Wo; /* CNHW: one channel is n * H * W values */
+    const float *y = qnet.x[bn->out];
+    double other = 0;
+    for (long i = 0; i < plane; i++) {
+        assert_true(y[pruned * plane + i] == 0.0f);
+        other += fabs(y[0 * plane + i]);
+    }
+    assert_true(other > 0);
+    free(bits);
+    quant_net_free(&qn);
+    nn_free(&net);
+    nn_free(&qnet);
+}
+
 static void test_exclude_unknown_layer_is_input_error(void **state) {
     (void)state;
     cs_error err;
@@ -300,6 +345,7 @@ int main(void) {
         cmocka_unit_test(test_assign_by_cr_and_tau),
         cmocka_unit_test(test_tied_shift_equals_multiplier),
         cmocka_unit_test(test_integer_path_equals_fake_quant),
+        cmocka_unit_test(test_pruned_filter_removes_channel),
         cmocka_unit_test(test_exclude_unknown_layer_is_input_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
