@@ -123,6 +123,8 @@ const cfg_key CFG_KEYS[] = {
      "steps of the search"},
     {"sweep.hap.ratios", K_FLOAT_LIST, OFF(sweep.hap_ratios), 0, 1, NULL, 0, "0.3,0.5,0.74",
      "HAP baseline prune ratios (E10)"},
+    {"sweep.hap.recalibrate_bn", K_BOOL, OFF(sweep.hap_recalibrate_bn), 0, 1, BOOL_NAMES, 1, NULL,
+     "re-estimate BN running statistics of HAP-pruned nets on the calibration images"},
     {"sweep.functional", K_BOOL, OFF(sweep.functional), 0, 1, BOOL_NAMES, 0, NULL,
      "also compute hardware-aware accuracy through the ADC model"},
     /* xbar */

@@ -253,6 +253,11 @@ typedef struct nn_eval_result {
 int nn_evaluate(nn_net *net, const nn_source *src, float *x, uint8_t *y, nn_eval_result *res,
                 cs_error *err);
 
+/* BN recalibration: run the source through the net with batch statistics and set every BN
+ * layer's running mean and variance to their averages over it (weights untouched). For
+ * networks whose weights changed after training, e.g. pruned filters (E10). */
+int nn_recalibrate_bn(nn_net *net, const nn_source *src, float *x, uint8_t *y, cs_error *err);
+
 /* Count top-1 and top-5 hits of the current batch's logits against labels. */
 void nn_count_hits(const nn_net *net, const uint8_t *labels, int n, long *top1, long *top5);
 

@@ -115,6 +115,9 @@ int quant_build(const nn_net *src, const uint8_t *bits, const quant_opts *o, nn_
     if (dst->p_total != src->p_total || dst->n_q != src->n_q)
         return cs_fail(err, CS_ERR_RUNTIME, "quant_build: networks differ");
     nn_copy_params(dst, src);
+    /* float activations until quant_calibrate_acts: nothing of a previous candidate's
+     * calibration may reach this one (e.g. through BN recalibration) */
+    for (int q = 0; q < dst->n_q; q++) nn_set_act_quant(dst, q, 0, 0, 0);
     qn->n_q = src->n_q;
     qn->high = (int)o->high_bits;
     qn->low = (int)o->low_bits;

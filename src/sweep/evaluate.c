@@ -99,7 +99,9 @@ int sweep_evaluate(sweep_env *e, const uint8_t *bits, sweep_row *row, sweep_laye
     if (rc) return rc;
     data_feed feed = {e->train, e->calib_idx, e->n_calib, 0, 0, 0};
     nn_source src = data_source(&feed);
-    rc = quant_calibrate_acts(e->work, &src, &qo, &qn, e->x, e->y, err);
+    if (row->kind == CAND_HAP && e->so->hap_recalibrate_bn)
+        rc = nn_recalibrate_bn(e->work, &src, e->x, e->y, err);
+    if (rc == CS_OK) rc = quant_calibrate_acts(e->work, &src, &qo, &qn, e->x, e->y, err);
     if (rc == CS_OK && e->integer_path) rc = quant_use_integer_path(e->work, &qn, err);
     if (rc == CS_OK) {
         accuracy(e, e->n_test, row);

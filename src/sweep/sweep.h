@@ -39,6 +39,7 @@ typedef struct sweep_opts {
     double dynamic_epsilon;
     long dynamic_max_steps;
     cs_real_list hap_ratios;
+    int hap_recalibrate_bn; /* HAP: BN running statistics re-estimated after pruning */
     int functional;
 } sweep_opts;
 

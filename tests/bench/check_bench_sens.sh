@@ -2,7 +2,8 @@
 # Benchmark (label bench): wall time of `cimsweep sens` for the shipped ResNet-20 on
 # Fashion-MNIST (N_h = 512, at most 100 probes, layer partition) on 1 and 2 ranks, their
 # ratio, and the cost of one probe against one PyTorch Hessian-vector product (double
-# backward) over the same 512 images, measured in the same run.
+# backward) over the same 512 images, measured in the same run. Extra arguments go to `sens`
+# (e.g. --set sensitivity.max_probes=20 for a shorter run).
 set -eu
 : "${CIMSWEEP:?}" "${CS_SOURCE_DIR:?}" "${CS_TEST_TMP:?}" "${MPIEXEC:?}" "${CS_PYTHON:?}"
 cd "$CS_SOURCE_DIR"
@@ -10,7 +11,7 @@ tmp=$CS_TEST_TMP/bench_sens
 rm -rf "$tmp" && mkdir -p "$tmp"
 args=(-c jobs/quickstart.cfg --no-cache --json --set sensitivity.calib_samples=512
       --set sensitivity.max_probes=100 --set sensitivity.min_probes=10 --set sensitivity.tol=1e-3
-      --set "output.cache_dir=\"$tmp/cache\"")
+      --set "output.cache_dir=\"$tmp/cache\"" "$@")
 declare -A wall
 for p in 1 2; do
     start=$(date +%s.%N)
