@@ -8,6 +8,8 @@
 #include "io/h5util.h"
 #include "io/model_file.h"
 #include "io/results_file.h"
+#include "io/sens_file.h"
+#include "cli/report.h"
 #include "sens/sens.h"
 
 static int info_config(const cli_opts *o) {
@@ -157,8 +159,23 @@ static int info_file(const char *path, int json) {
         results_free(&r);
         return 0;
     }
-    cs_fail(&err, CS_ERR_INPUT, "%s: neither a cimsweep model nor a results file (format '%s')",
-            path, fmt);
+    if (strcmp(fmt, SENS_FORMAT) == 0) {
+        sens_result r;
+        sens_origin org;
+        if (sens_file_read(path, &r, &org, &err) != CS_OK) return cli_error("info", &err);
+        if (json) {
+            report_sens_json(stdout, &r, path, org.model_sha, 0);
+        } else {
+            printf("%s: cimsweep sensitivity of the model with sha256 %.16s, %ld calibration "
+                   "images\n",
+                   path, org.model_sha, org.opts.calib_samples);
+            report_sens_table(stdout, &r, "");
+        }
+        sens_result_free(&r);
+        return 0;
+    }
+    cs_fail(&err, CS_ERR_INPUT,
+            "%s: not a cimsweep model, results or sensitivity file (format '%s')", path, fmt);
     return cli_error("info", &err);
 }
 

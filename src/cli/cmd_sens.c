@@ -6,6 +6,7 @@
 
 #include "base/json.h"
 #include "cli/cli.h"
+#include "cli/report.h"
 #include "cli/stage.h"
 #include "sweep/mpi_comm.h"
 
@@ -20,51 +21,6 @@ typedef struct sens_run {
     char sha[65];
     int cached;
 } sens_run;
-
-static void print_table(const sens_run *s) {
-    const sens_result *r = &s->res;
-    const sens_strips *st = &r->strips;
-    printf("%-28s %5s %5s %2s %7s %7s %12s %12s\n", "layer", "C", "M", "K", "strips", "probes",
-           "trace", "mean omega");
-    for (int q = 0; q < st->n_layers; q++) {
-        const sens_layer *l = &st->layers[q];
-        double om = 0;
-        for (long i = 0; i < l->strips; i++) om += r->omega[l->strip_off + i];
-        printf("%-28s %5d %5d %2d %7ld %7ld %12.5g %12.5g\n", l->name, l->C, l->M, l->K, l->strips,
-               r->probes[q], r->layer_trace[q], om / (double)l->strips);
-    }
-    printf("%s, partition %s: %ld strips in %d layers, %.1f s%s\n", SENS_METHOD_NAMES[r->method],
-           SENS_PARTITION_NAMES[r->partition], st->n_strips, st->n_layers, r->seconds,
-           s->cached == 1 ? " (cached)" : "");
-}
-
-static void print_json(const sens_run *s) {
-    const sens_result *r = &s->res;
-    json_writer w;
-    json_begin(&w, stdout);
-    json_object_begin(&w);
-    json_kv_string(&w, "model", s->cfg->model.file);
-    json_kv_string(&w, "model_sha256", s->sha);
-    json_kv_string(&w, "method", SENS_METHOD_NAMES[r->method]);
-    json_kv_string(&w, "partition", SENS_PARTITION_NAMES[r->partition]);
-    json_kv_int(&w, "strips", r->strips.n_strips);
-    json_kv_number(&w, "seconds", r->seconds);
-    json_kv_bool(&w, "cached", s->cached == 1);
-    json_key(&w, "layers");
-    json_array_begin(&w);
-    for (int q = 0; q < r->strips.n_layers; q++) {
-        const sens_layer *l = &r->strips.layers[q];
-        json_object_begin(&w);
-        json_kv_string(&w, "name", l->name);
-        json_kv_int(&w, "strips", l->strips);
-        json_kv_int(&w, "probes", r->probes[q]);
-        json_kv_number(&w, "trace", r->layer_trace[q]);
-        json_object_end(&w);
-    }
-    json_array_end(&w);
-    json_object_end(&w);
-    json_end(&w);
-}
 
 static int run_sens(sens_run *s, const cli_opts *o, cs_error *err) {
     const cs_config *cfg = s->cfg;
@@ -81,9 +37,9 @@ static int run_sens(sens_run *s, const cli_opts *o, cs_error *err) {
     if (s->comm.rank == 0 && o->output) rc = sens_file_write(o->output, &s->res, &s->org, err);
     if ((rc = comm_agree(&s->comm, rc, err)) || s->comm.rank != 0) return rc;
     if (o->json)
-        print_json(s);
+        report_sens_json(stdout, &s->res, s->cfg->model.file, s->sha, s->cached == 1);
     else
-        print_table(s);
+        report_sens_table(stdout, &s->res, s->cached == 1 ? " (cached)" : "");
     return CS_OK;
 }
 

@@ -71,7 +71,8 @@ static const char USAGE_PARETO[] =
 static const char USAGE_INFO[] =
     "usage: cimsweep info FILE.h5 [--json]\n"
     "       cimsweep info -c CFG [--set KEY=VALUE]... [--json]\n\n"
-    "Show what a model or results file holds, or print a configuration in canonical form\n"
+    "Show what a model, results or sensitivity file holds (a sensitivity file: per-layer\n"
+    "probes and traces), or print a configuration in canonical form\n"
     "(every key, defaults filled, sorted) with its hash.\n\n"
     "  -c CFG            configuration file\n"
     "  --json            print one JSON object\n" COMMON_OPTS;
@@ -98,7 +99,7 @@ const cli_command CLI_COMMANDS[] = {
     {"sweep", "the main job: sweep candidates (MPI)", USAGE_SWEEP, cmd_sweep},
     {"eval", "one candidate, printed as a table", USAGE_EVAL, cmd_eval},
     {"pareto", "Pareto front of a results file", USAGE_PARETO, cmd_pareto},
-    {"info", "what a model or results file holds; a config, canonical", USAGE_INFO, cmd_info},
+    {"info", "what a model, results or sens file holds; a config", USAGE_INFO, cmd_info},
     {"merge", "join shard results of one run id", USAGE_MERGE, cmd_merge},
     {"xbar", "uniform-precision estimate of a NeuroSim layer list", USAGE_XBAR, cmd_xbar},
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "io/results_file.h"
+#include "sens/sens.h"
 
 enum { REPORT_TEXT, REPORT_MARKDOWN, REPORT_LATEX };
 
@@ -19,5 +20,13 @@ void report_pareto_json(FILE *f, const results *r);
 
 /* A short name of a candidate: "cr 0.70 hutchinson down 8/4", "hap 0.50", "dynamic #3". */
 void report_candidate_name(const sweep_row *row, char *buf, size_t n);
+
+/* Per-layer table of a sensitivity result (probes, layer trace, mean omega) and a summary
+ * line ending with note. */
+void report_sens_table(FILE *f, const sens_result *r, const char *note);
+
+/* The same as one JSON object, with the model file and its SHA-256. */
+void report_sens_json(FILE *f, const sens_result *r, const char *model, const char *sha,
+                      int cached);
 
 #endif

@@ -31,6 +31,13 @@ base 2.0 >"$tmp/b.cfg"
 check first_run 0 "hutchinson" "$CIMSWEEP" sens -c "$tmp/a.cfg" -o "$tmp/a.h5"
 check cached_run 0 "reusing" "$CIMSWEEP" sens -c "$tmp/a.cfg"
 check no_cache 0 "hutchinson" "$CIMSWEEP" sens -c "$tmp/a.cfg" --no-cache
+# `info` on the sens file: the table, and the same layer traces as `sens --json` (from a.h5)
+check info_sens 0 "cimsweep sensitivity of the model" "$CIMSWEEP" info "$tmp/a.h5"
+"$CIMSWEEP" info --json "$tmp/a.h5" >"$tmp/info.json"
+"$CIMSWEEP" sens -c "$tmp/a.cfg" --sens "$tmp/a.h5" --json >"$tmp/sens.json" 2>/dev/null
+if ! "${CS_PYTHON:?}" -c 'import json,sys; a,b=(json.load(open(f))["layers"] for f in sys.argv[1:]); assert a==b and len(a)==3, (a,b)' "$tmp/info.json" "$tmp/sens.json"; then
+    echo "FAIL info_sens_json"; fails=$((fails + 1))
+fi
 if grep -q reusing "$tmp/err"; then echo "FAIL no_cache reused the cache"; fails=$((fails + 1)); fi
 check other_model 2 "computed for another model" "$CIMSWEEP" sens -c "$tmp/b.cfg" --sens "$tmp/a.h5"
 check other_settings 2 "computed with other sensitivity or data settings" \
