@@ -687,7 +687,8 @@ static int apply_segment(cs_config *c, const cfg_text *t, int k, const char *set
 /* Every document in order: later settings override earlier ones. */
 static int apply_text(cs_config *c, const cfg_text *t, const char *set_arg, cs_error *err) {
     int rc = CS_OK;
-    for (int k = 0; k < t->n_segments && rc == CS_OK; k++) rc = apply_segment(c, t, k, set_arg, err);
+    for (int k = 0; k < t->n_segments && rc == CS_OK; k++)
+        rc = apply_segment(c, t, k, set_arg, err);
     return rc;
 }
 

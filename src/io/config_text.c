@@ -134,8 +134,10 @@ static void track_depth(cfg_text *t, const char *s, size_t n) {
         if (t->in_comment) {
             if (c == '*' && d == '/') t->in_comment = 0, i++;
         } else if (in_str) {
-            if (c == '\\') i++;
-            else if (c == '"') in_str = 0;
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
         } else if (c == '"') {
             in_str = 1;
         } else if (c == '#' || (c == '/' && d == '/')) {

@@ -22,8 +22,8 @@ typedef struct cfg_text {
     int n_files;
     int seg_start[CFG_MAX_SEGMENTS + 1]; /* first expanded line (0-based) of each segment */
     int n_segments;
-    int depth;        /* bracket depth of the file being read (for @include placement) */
-    int in_comment;   /* inside a block comment */
+    int depth;      /* bracket depth of the file being read (for @include placement) */
+    int in_comment; /* inside a block comment */
 } cfg_text;
 
 /* Read path and everything it @includes (relative to the including file; cycles, missing

@@ -64,8 +64,8 @@ void quant_assign_tau(const double *omega, const uint8_t *excl, long n, double t
 /* The assignment with compression ratio closest to cr (share of all strips at low
  * precision): the lowest-omega clustered strips go low, ties broken by strip index. *tau
  * gets the threshold it corresponds to (the smallest omega left high; +inf if none). */
-int quant_assign_cr(const double *omega, const uint8_t *excl, long n, double cr, int high,
-                    int low, uint8_t *bits, double *tau);
+int quant_assign_cr(const double *omega, const uint8_t *excl, long n, double cr, int high, int low,
+                    uint8_t *bits, double *tau);
 
 /* Share of strips at `low` bits. */
 double quant_cr(const uint8_t *bits, long n, int low);

@@ -23,7 +23,8 @@ int main(int argc, char **argv) {
     long n = h5_count(f, "x") / ((long)net.in_c * net.in_h * net.in_w);
     float *x = malloc(sizeof(float) * (size_t)(n * net.in_c * net.in_h * net.in_w));
     float *z = malloc(sizeof(float) * (size_t)(n * net.classes));
-    if (!x || !z || h5_read(f, "x", H5T_NATIVE_FLOAT, x, n * net.in_c * net.in_h * net.in_w, argv[2], &err) ||
+    if (!x || !z ||
+        h5_read(f, "x", H5T_NATIVE_FLOAT, x, n * net.in_c * net.in_h * net.in_w, argv[2], &err) ||
         nn_plan(&net, (int)n, NN_PLAN_FWD, &err)) {
         fprintf(stderr, "model_logits: %s\n", err.msg);
         return 1;
